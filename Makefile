@@ -1,0 +1,41 @@
+# The two commands of the README, and the few helpers around them.
+# Every target builds .venv itself, so a fresh clone needs nothing but python3 and make.
+
+VENV    ?= .venv
+PYTHON  := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+ARGS    ?=
+PYTEST_ARGS ?=
+
+.PHONY: run test lint browser bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## make run: run the default study end to end and print where its scorecard is
+run: $(STAMP)
+	$(PYTHON) -m evalkit run $(ARGS)
+
+## make test: lint, then the whole test suite (browser tests included)
+test: $(STAMP) browser
+	$(VENV)/bin/ruff check evalkit tests benchmarks
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check evalkit tests benchmarks
+	$(VENV)/bin/ruff format --check evalkit tests benchmarks
+
+## Debian's Chromium for the report's real-browser test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+bench: $(STAMP)
+	for script in benchmarks/*.py; do $(PYTHON) $$script; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

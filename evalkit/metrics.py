@@ -1,0 +1,111 @@
+"""The names evalkit measures and judges by, with their units: one vocabulary for every stage.
+
+``RESULT_METRICS`` are the rows of the long results table that the simulation and the load test
+both write (the per-resource ones are prefixes: ``utilization:engine``). ``ANALYSIS_METRICS`` are
+the per-candidate figures the analysis derives and a scorecard may score or knock out on.
+Keeping both here is what lets the study loader refuse a scorecard metric evalkit cannot produce.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "RESULT_METRICS",
+    "RESOURCE_METRIC_PREFIXES",
+    "ANALYSIS_METRICS",
+    "METRICS_NEEDING_MULTIPLE",
+    "METRICS_FROM_FAULTS",
+    "DEGRADATION_CLASSES",
+    "is_result_metric",
+    "result_unit",
+]
+
+#: metric -> unit, for rows of results.csv.
+RESULT_METRICS: Final[dict[str, str]] = {
+    "offered_rate": "1/s",
+    "started": "count",
+    "completed": "count",
+    "failed": "count",
+    "completed_rate": "1/s",
+    "error_rate": "ratio",
+    "cycle_time_mean": "s",
+    "cycle_time_p50": "s",
+    "cycle_time_p95": "s",
+    "cycle_time_p99": "s",
+    "start_latency_mean": "s",
+    "start_latency_p95": "s",
+    "backlog_end": "count",
+    "backlog_growth": "1/s",
+    "saturated": "bool",
+    "exceptions": "count",
+    "manual_interventions": "count",
+    "dead_lettered": "count",
+    "duplicates": "count",
+    "lost": "count",
+    "late_starts": "count",
+    "dropped_starts": "count",
+    "stalled_workflows": "count",
+    "recovery_time": "s",
+    "little_l": "count",
+    "little_lambda_w": "count",
+}
+
+#: prefix -> unit; the full name is ``prefix:resource`` (``utilization:system:payments``).
+RESOURCE_METRIC_PREFIXES: Final[dict[str, str]] = {
+    "utilization": "ratio",
+    "wait_mean": "s",
+    "queue_mean": "count",
+}
+
+#: name -> (unit, what it means); scorecard criteria and knock-outs may use these.
+ANALYSIS_METRICS: Final[dict[str, tuple[str, str]]] = {
+    "max_sustainable_multiple": ("x", "highest load multiple meeting every SLO with a stable backlog"),
+    "cycle_time_mean": ("s", "mean cycle time at a multiple"),
+    "cycle_time_p95": ("s", "95th percentile cycle time at a multiple"),
+    "cycle_time_p99": ("s", "99th percentile cycle time at a multiple"),
+    "cycle_time_p95_slo_ratio": ("ratio", "p95 at a multiple divided by the SLO's p95"),
+    "completed_rate": ("1/s", "completed workflows per second at a multiple"),
+    "error_rate": ("ratio", "failed or lost share at a multiple"),
+    "degradation_class": ("class", "0 linear, 1 superlinear, 2 exponential"),
+    "usl_peak_multiple": ("x", "load multiple of peak throughput from the USL fit"),
+    "recovery_time": ("s", "time to drain the backlog after a fault (worst fault unless one is named)"),
+    "stalled_workflows": ("count", "workflows stalled by a fault (worst fault unless one is named)"),
+    "lost_workflows": ("count", "workflows lost to a fault"),
+    "manual_interventions_per_workflow": ("ratio", "human exception handling per completed workflow at a multiple"),
+    "connector_coverage": ("ratio", "share of the study's systems covered by pre-built connectors"),
+    "custom_integration_hours": ("h", "hours to integrate the systems with no connector"),
+    "tco": ("currency", "total cost of ownership over the study's horizon"),
+}
+
+METRICS_NEEDING_MULTIPLE: Final[frozenset[str]] = frozenset(
+    {
+        "cycle_time_mean",
+        "cycle_time_p95",
+        "cycle_time_p99",
+        "cycle_time_p95_slo_ratio",
+        "completed_rate",
+        "error_rate",
+        "manual_interventions_per_workflow",
+    }
+)
+METRICS_FROM_FAULTS: Final[frozenset[str]] = frozenset({"recovery_time", "stalled_workflows", "lost_workflows"})
+DEGRADATION_CLASSES: Final[tuple[str, ...]] = ("linear", "superlinear", "exponential")
+
+
+def is_result_metric(name: str) -> bool:
+    """True for a fixed result metric or a ``prefix:resource`` one."""
+    if name in RESULT_METRICS:
+        return True
+    prefix, _, resource = name.partition(":")
+    return bool(resource) and prefix in RESOURCE_METRIC_PREFIXES
+
+
+def result_unit(name: str) -> str:
+    """The unit of a result metric; raises ``KeyError`` for an unknown one."""
+    if name in RESULT_METRICS:
+        return RESULT_METRICS[name]
+    prefix, _, resource = name.partition(":")
+    if resource and prefix in RESOURCE_METRIC_PREFIXES:
+        return RESOURCE_METRIC_PREFIXES[prefix]
+    raise KeyError(name)

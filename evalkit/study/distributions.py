@@ -1,0 +1,129 @@
+"""Service-time distributions as written in a study, each knowing its own mean and variance.
+
+A study writes ``{dist: lognormal, mean: 2s, cv: 1.5}``; the model here validates it, exposes
+``mean`` and ``variance`` in seconds (so tests can compare a simulation with queueing theory) and
+``cv2``, the squared coefficient of variation the Pollaczek-Khinchine formula needs. Drawing
+samples is the job of ``evalkit.dists``; these are specifications only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field, PositiveFloat, field_validator
+
+from evalkit.study.base import Model
+from evalkit.units import Duration
+
+__all__ = [
+    "ConstantDistribution",
+    "ExponentialDistribution",
+    "LognormalDistribution",
+    "EmpiricalDistribution",
+    "Distribution",
+]
+
+
+class _Spec(Model):
+    @property
+    def variance(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def cv2(self) -> float:
+        """Squared coefficient of variation: variance / mean²."""
+        return self.variance / self.mean**2 if self.mean > 0 else 0.0  # type: ignore[attr-defined]
+
+    def scaled(self, factor: float) -> _Spec:
+        """The same shape with every duration multiplied by ``factor``."""
+        raise NotImplementedError
+
+
+class ConstantDistribution(_Spec):
+    """Always the same duration (deterministic service: the D in M/D/1)."""
+
+    dist: Literal["constant"]
+    value: Duration = Field(ge=0, description="the duration every time (seconds or 250ms, 2s…)")
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def scaled(self, factor: float) -> ConstantDistribution:
+        return self.model_copy(update={"value": self.value * factor})
+
+
+class ExponentialDistribution(_Spec):
+    """Memoryless durations with the given mean (the M in M/M/c); cv = 1."""
+
+    dist: Literal["exponential"]
+    mean: Duration = Field(gt=0, description="mean duration")  # type: ignore[assignment]
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2
+
+    def scaled(self, factor: float) -> ExponentialDistribution:
+        return self.model_copy(update={"mean": self.mean * factor})
+
+
+class LognormalDistribution(_Spec):
+    """Right-skewed durations given by their mean and coefficient of variation (sd / mean)."""
+
+    dist: Literal["lognormal"]
+    mean: Duration = Field(gt=0, description="mean duration")  # type: ignore[assignment]
+    cv: PositiveFloat = Field(le=100, description="coefficient of variation: standard deviation / mean")
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean) ** 2
+
+    @property
+    def sigma(self) -> float:
+        """Shape of the underlying normal: sqrt(ln(1 + cv²))."""
+        return math.sqrt(math.log1p(self.cv**2))
+
+    @property
+    def mu(self) -> float:
+        """Location of the underlying normal: ln(mean) - sigma²/2."""
+        return math.log(self.mean) - self.sigma**2 / 2
+
+    def scaled(self, factor: float) -> LognormalDistribution:
+        return self.model_copy(update={"mean": self.mean * factor})
+
+
+class EmpiricalDistribution(_Spec):
+    """Durations resampled uniformly from observed values (e.g. from a process-mining export)."""
+
+    dist: Literal["empirical"]
+    samples: tuple[Duration, ...] = Field(min_length=1, max_length=100_000, description="observed durations")
+
+    @field_validator("samples")
+    @classmethod
+    def _non_negative(cls, samples: tuple[float, ...]) -> tuple[float, ...]:
+        if any(s < 0 for s in samples):
+            raise ValueError("every sample must be a duration >= 0")
+        return samples
+
+    @property
+    def mean(self) -> float:
+        return math.fsum(self.samples) / len(self.samples)
+
+    @property
+    def variance(self) -> float:
+        mean = self.mean
+        return math.fsum((s - mean) ** 2 for s in self.samples) / len(self.samples)
+
+    def scaled(self, factor: float) -> EmpiricalDistribution:
+        return self.model_copy(update={"samples": tuple(s * factor for s in self.samples)})
+
+
+Distribution = Annotated[
+    ConstantDistribution | ExponentialDistribution | LognormalDistribution | EmpiricalDistribution,
+    Field(discriminator="dist"),
+]

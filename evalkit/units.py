@@ -1,0 +1,182 @@
+"""Quantities with units, parsed in one place.
+
+Study files speak in units people use (``250ms``, ``3d``, ``40/s``, ``1200/h``, ``12%``);
+everything inside evalkit is in seconds, per-second and plain fractions. This module is the only
+place that converts, so a unit is understood the same way everywhere. The pydantic types at the
+bottom (``Duration``, ``Rate``, ``Fraction``) let the study models accept either form and carry a
+JSON Schema that editors can use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+
+from evalkit.errors import UnitError
+
+__all__ = [
+    "SECONDS_PER",
+    "parse_duration",
+    "parse_rate",
+    "parse_fraction",
+    "format_duration",
+    "format_rate",
+    "Duration",
+    "Rate",
+    "Fraction",
+]
+
+#: Seconds in each duration unit a study may use.
+SECONDS_PER: dict[str, float] = {
+    "us": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "d": 86400.0,
+    "day": 86400.0,
+    "days": 86400.0,
+    "w": 604800.0,
+    "wk": 604800.0,
+}
+_UNITS_TEXT = "us, ms, s, m/min, h, d, w"
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_DURATION = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]*)\s*$")
+_RATE = re.compile(rf"^\s*({_NUMBER})\s*(?:/|per\s+)\s*({_NUMBER})?\s*([a-zA-Z]+)\s*$")
+
+
+def _finite(value: float, text: object, what: str) -> float:
+    if not math.isfinite(value):
+        raise UnitError(f"{what} {text!r} is not a finite number")
+    return value
+
+
+def parse_duration(value: object) -> float:
+    """Return seconds for ``250ms``, ``2s``, ``1.5h``, ``3d`` or a bare number of seconds."""
+    if isinstance(value, bool):
+        raise UnitError(f"duration {value!r} is a boolean; write e.g. 250ms, 2s, 3d")
+    if isinstance(value, int | float):
+        return _finite(float(value), value, "duration")
+    if not isinstance(value, str):
+        raise UnitError(f"duration must be a number of seconds or text like 250ms, got {value!r}")
+    match = _DURATION.match(value)
+    if not match:
+        raise UnitError(f"cannot read duration {value!r}; write a number and a unit ({_UNITS_TEXT})")
+    number, unit = float(match.group(1)), match.group(2).lower() or "s"
+    if unit not in SECONDS_PER:
+        raise UnitError(f"unknown duration unit {match.group(2)!r} in {value!r}; allowed: {_UNITS_TEXT}")
+    return _finite(number * SECONDS_PER[unit], value, "duration")
+
+
+def parse_rate(value: object) -> float:
+    """Return events per second for ``40/s``, ``1200/h``, ``5 per min``, ``3/2h`` or a bare number."""
+    if isinstance(value, bool):
+        raise UnitError(f"rate {value!r} is a boolean; write e.g. 40/s or 1200/h")
+    if isinstance(value, int | float):
+        return _finite(float(value), value, "rate")
+    if not isinstance(value, str):
+        raise UnitError(f"rate must be a number per second or text like 40/s, got {value!r}")
+    match = _RATE.match(value)
+    if not match:
+        if _DURATION.match(value) and _DURATION.match(value).group(2) == "":  # type: ignore[union-attr]
+            return _finite(float(value), value, "rate")
+        raise UnitError(f"cannot read rate {value!r}; write count/unit, e.g. 40/s, 1200/h, 500/d")
+    count = float(match.group(1))
+    per = float(match.group(2)) if match.group(2) else 1.0
+    unit = match.group(3).lower()
+    if unit not in SECONDS_PER:
+        raise UnitError(f"unknown time unit {match.group(3)!r} in rate {value!r}; allowed: {_UNITS_TEXT}")
+    if per <= 0:
+        raise UnitError(f"rate {value!r} divides by a non-positive time")
+    return _finite(count / (per * SECONDS_PER[unit]), value, "rate")
+
+
+def parse_fraction(value: object) -> float:
+    """Return a plain fraction for ``12%``, ``0.12`` or ``12 %``; no range check here."""
+    if isinstance(value, bool):
+        raise UnitError(f"fraction {value!r} is a boolean; write e.g. 0.05 or 5%")
+    if isinstance(value, int | float):
+        return _finite(float(value), value, "fraction")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.endswith("%"):
+                return _finite(float(text[:-1]) / 100.0, value, "fraction")
+            return _finite(float(text), value, "fraction")
+        except ValueError:
+            pass
+    raise UnitError(f"cannot read fraction {value!r}; write e.g. 0.05 or 5%")
+
+
+def format_duration(seconds: float) -> str:
+    """Render seconds in the largest unit that keeps the number readable (``9.2 d``, ``350 ms``)."""
+    if not math.isfinite(seconds):
+        return "∞" if seconds > 0 else "n/a"
+    magnitude = abs(seconds)
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
+        if magnitude >= size * (2 if unit in ("d", "h") else 1) or (unit == "s" and magnitude >= 1):
+            return f"{seconds / size:.3g} {unit}"
+    if magnitude >= 1e-3 or magnitude == 0:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def format_rate(per_second: float) -> str:
+    """Render a rate per second, or per hour/day when it is small."""
+    if per_second >= 0.1 or per_second == 0:
+        return f"{per_second:.4g}/s"
+    if per_second * 3600 >= 0.1:
+        return f"{per_second * 3600:.4g}/h"
+    return f"{per_second * 86400:.4g}/d"
+
+
+def _as_pydantic(parser: Any) -> BeforeValidator:
+    def validate(value: object) -> float:
+        try:
+            return parser(value)
+        except UnitError as error:
+            # pydantic turns ValueError into a field error carrying the location.
+            raise ValueError(str(error)) from None
+
+    return BeforeValidator(validate)
+
+
+Duration = Annotated[
+    float,
+    _as_pydantic(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "description": "seconds"},
+                {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[a-zA-Z]*\s*$"},
+            ],
+            "description": "a duration: seconds, or a number with a unit (250ms, 2s, 5m, 3h, 14d)",
+        }
+    ),
+]
+Rate = Annotated[
+    float,
+    _as_pydantic(parse_rate),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", "description": "per second"}, {"type": "string"}],
+            "description": "a rate: per second, or count/unit such as 40/s, 1200/h, 500/d",
+        }
+    ),
+]
+Fraction = Annotated[
+    float,
+    _as_pydantic(parse_fraction),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}],
+            "description": "a fraction: 0.05 or 5%",
+        }
+    ),
+]
