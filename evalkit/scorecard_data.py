@@ -1,0 +1,322 @@
+"""The scored outcome of a study: the plain data ``scorecard.json`` holds and reports render.
+
+``score()`` produces a ``ScoredStudy``; ``evalkit report`` and ``evalkit compare`` read it back
+and hand it to templates as plain dictionaries. Nothing here computes: these are frozen records.
+The file is a contract between scoring and reporting: add optional fields freely, rename or remove
+one only together with every template that reads it. ``format_version`` changes when it breaks.
+
+Units: seconds for times, per-second for rates, fractions for shares, the study's currency for
+money. Every ``display`` string is already formatted for people (``2.31 s``, ``≥ 4x``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalkit.errors import RunStoreError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Provenance",
+    "CriterionInfo",
+    "CriterionScore",
+    "CurvePoint",
+    "Bottleneck",
+    "UslFit",
+    "PerformanceAnalysis",
+    "ModelError",
+    "FaultImpact",
+    "AssessmentView",
+    "AssessedCriterion",
+    "CostBreakdown",
+    "IntegrationView",
+    "CandidateResult",
+    "CriticalWeight",
+    "WeightCrossover",
+    "Smaa",
+    "Robustness",
+    "KpiRow",
+    "ScoredStudy",
+    "read_scored_study",
+    "write_scored_study",
+]
+
+FORMAT_VERSION = 1
+
+
+class Record(BaseModel):
+    """A frozen record that ignores nothing: unknown keys in a scorecard.json are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provenance(Record):
+    """Where the numbers came from."""
+
+    run_id: str
+    created: str = Field(description="ISO 8601 UTC")
+    study_name: str
+    study_title: str = ""
+    study_file: str
+    study_sha256: str
+    scorecard_name: str
+    scorecard_file: str
+    seed: int
+    evalkit_version: str
+    library_versions: dict[str, str] = Field(default_factory=dict)
+    quick: bool = False
+    simulated: list[str] = Field(default_factory=list, description="candidates with simulation results")
+    measured: list[str] = Field(default_factory=list, description="candidates with load-test results")
+    replications: int | None = None
+    multiples: list[float] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class CriterionInfo(Record):
+    id: str
+    label: str
+    kind: Literal["measured", "assessed", "cost"]
+    weight: float = Field(description="as written in the scorecard")
+    normalised_weight: float = Field(description="share of the total, 0..1")
+    direction: Literal["higher", "lower"]
+    metric: str | None = None
+    unit: str = ""
+    description: str = ""
+
+
+class CriterionScore(Record):
+    """One cell of the weighted matrix."""
+
+    criterion_id: str
+    raw: float | None = Field(description="the metric before the value function (None when missing)")
+    raw_low: float | None = None
+    raw_high: float | None = None
+    unit: str = ""
+    display: str = Field(description="raw value formatted with its unit, or 'missing'")
+    value: float | None = Field(description="0..100 after the value function; None when missing")
+    contribution: float | None = Field(description="value × normalised weight (points of the total)")
+    source: Literal["sim", "load", "assessed", "cost", "study"] = "sim"
+    missing: bool = False
+    note: str = ""
+
+
+class CurvePoint(Record):
+    """One load multiple of one source: the performance curve's data."""
+
+    multiple: float
+    offered_rate: float | None = None
+    completed_rate: float | None = None
+    p95: float | None = None
+    p95_low: float | None = None
+    p95_high: float | None = None
+    p99: float | None = None
+    mean: float | None = None
+    error_rate: float | None = None
+    backlog_growth: float | None = None
+    saturated: bool = False
+    meets_slo: bool | None = None
+
+
+class Bottleneck(Record):
+    multiple: float
+    resource: str
+    utilization: float
+
+
+class UslFit(Record):
+    """Universal Scalability Law: X(N) = λN / (1 + σ(N-1) + κN(N-1)), N = load multiple."""
+
+    sigma: float
+    kappa: float
+    lambda_: float = Field(alias="lambda")
+    peak_multiple: float | None = Field(description="where throughput peaks; None when it never does")
+    r_squared: float
+    retrograde: bool
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PerformanceAnalysis(Record):
+    """The analysis of one candidate's results from one source."""
+
+    source: Literal["sim", "load"]
+    max_sustainable_multiple: float | None
+    max_sustainable_display: str = Field(description="e.g. '2.6x', '≥ 4x', '< 1x'")
+    never_broke: bool = False
+    degradation_class: Literal["linear", "superlinear", "exponential", "unknown"] = "unknown"
+    degradation_note: str = ""
+    knee_multiple: float | None = None
+    usl: UslFit | None = None
+    curve: list[CurvePoint] = Field(default_factory=list)
+    bottlenecks: list[Bottleneck] = Field(default_factory=list)
+    utilization: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="resource -> {multiple as text: utilisation}"
+    )
+
+
+class ModelError(Record):
+    """Simulated against measured at one multiple."""
+
+    multiple: float
+    simulated_p95: float | None
+    measured_p95: float | None
+    relative_error: float | None = Field(description="(simulated - measured) / measured")
+
+
+class FaultImpact(Record):
+    scenario: str
+    component: str
+    multiple: float
+    stalled_workflows: float | None = None
+    recovery_time: float | None = None
+    lost: float | None = None
+    source: Literal["sim", "load"] = "sim"
+
+
+class AssessmentView(Record):
+    assessor: str
+    score: float
+    rationale: str = ""
+
+
+class AssessedCriterion(Record):
+    criterion_id: str
+    assessments: list[AssessmentView] = Field(default_factory=list)
+    aggregate: float | None = None
+    spread: float | None = Field(default=None, description="max - min across assessors")
+    std: float | None = None
+
+
+class CostBreakdown(Record):
+    currency: str
+    horizon_years: float
+    licence: float
+    infrastructure: float
+    nodes: int
+    implementation: float
+    integration: float
+    operations: float
+    total: float
+    integration_share: float = Field(description="integration / (implementation + integration)")
+
+
+class IntegrationView(Record):
+    coverage: float
+    connectors: list[str] = Field(default_factory=list)
+    custom: dict[str, float] = Field(default_factory=dict, description="system -> custom hours")
+    custom_hours: float = 0.0
+
+
+class CandidateResult(Record):
+    name: str
+    design: str
+    description: str = ""
+    rank: int = Field(description="1 = best among candidates not knocked out; knocked-out ones rank after them")
+    total: float | None = Field(description="weighted score 0..100; None when a criterion is missing")
+    total_partial: float = Field(description="sum of the contributions that exist")
+    knocked_out: bool = False
+    knockout_reasons: list[str] = Field(default_factory=list)
+    scores: list[CriterionScore] = Field(default_factory=list)
+    performance: list[PerformanceAnalysis] = Field(default_factory=list)
+    model_vs_measured: list[ModelError] = Field(default_factory=list)
+    faults: list[FaultImpact] = Field(default_factory=list)
+    assessed: list[AssessedCriterion] = Field(default_factory=list)
+    cost: CostBreakdown | None = None
+    integration: IntegrationView | None = None
+
+
+class CriticalWeight(Record):
+    """Smallest change to one criterion's weight (others rescaled) that changes the winner."""
+
+    criterion_id: str
+    current_weight: float
+    critical_weight: float | None = Field(description="normalised weight at which the winner changes; None = never")
+    change: float | None = Field(description="critical - current, in normalised weight")
+    new_winner: str | None = None
+
+
+class WeightCrossover(Record):
+    """Total score of every candidate as one criterion's weight sweeps 0..1."""
+
+    criterion_id: str
+    weights: list[float]
+    totals: dict[str, list[float]]
+
+
+class Smaa(Record):
+    samples: int
+    seed: int
+    rank_acceptability: dict[str, list[float]] = Field(description="candidate -> P(rank 1), P(rank 2), …")
+    p_best: dict[str, float]
+    central_weights: dict[str, dict[str, float]] = Field(description="candidate -> criterion -> weight")
+    weight_band: float | None = None
+
+
+class Robustness(Record):
+    critical_weights: list[CriticalWeight] = Field(default_factory=list)
+    crossovers: list[WeightCrossover] = Field(default_factory=list)
+    smaa: Smaa | None = None
+    smallest_flip: CriticalWeight | None = None
+
+
+class KpiRow(Record):
+    name: str
+    metric: str
+    unit: str
+    today: float
+    target: float
+    at_multiple: float
+    predicted: dict[str, float | None] = Field(description="candidate -> predicted value")
+    display_today: str
+    display_target: str
+    display_predicted: dict[str, str]
+
+
+class ScoredStudy(Record):
+    """Everything a scorecard or comparison report shows, as plain data."""
+
+    format_version: int = FORMAT_VERSION
+    provenance: Provenance
+    slo: dict[str, float | None] = Field(description="p95_cycle_time, p99_cycle_time, max_error_rate")
+    currency: str = "EUR"
+    criteria: list[CriterionInfo]
+    candidates: list[CandidateResult] = Field(description="in rank order")
+    winner: str | None = Field(description="best candidate not knocked out; None if all are")
+    winner_score: float | None = None
+    rationale: str = ""
+    robustness: Robustness = Field(default_factory=Robustness)
+    kpis: list[KpiRow] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+def write_scored_study(scored: ScoredStudy, path: str | Path) -> None:
+    """Write ``scorecard.json`` (stable key order, so equal inputs give equal files)."""
+    text = json.dumps(scored.model_dump(mode="json", by_alias=True), indent=2, sort_keys=False, allow_nan=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def read_scored_study(path: str | Path) -> ScoredStudy:
+    """Read ``scorecard.json``; a missing or foreign file is one clear error."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunStoreError(f"{path}: not found; run `evalkit score RUN_DIR` first") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RunStoreError(f"{path}: not a scorecard.json ({error})") from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        raise RunStoreError(
+            f"{path}: scorecard.json format {data.get('format_version') if isinstance(data, dict) else '?'} is not {FORMAT_VERSION}"
+        )
+    from pydantic import ValidationError
+
+    try:
+        return ScoredStudy.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RunStoreError(f"{path}: {where}: {first['msg']}") from None
