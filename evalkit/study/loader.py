@@ -208,13 +208,16 @@ def resolve_scorecard(study: Study, study_path: str | Path) -> Path:
     return beside
 
 
-def load_study_with_scorecard(path: str | Path) -> tuple[Study, Scorecard]:
-    """Load a study and its scorecard, checking every cross-reference between them."""
+def load_study_with_scorecard(path: str | Path, *, scorecard_path: str | Path | None = None) -> tuple[Study, Scorecard]:
+    """Load a study and its scorecard, checking every cross-reference between them.
+
+    ``scorecard_path`` overrides the study's own ``scorecard`` reference (a run's saved copy).
+    """
     path = Path(path)
     data, lines = _read(path)
     study = _validate(Study, data, lines, path)
     _raise_problems(check_study(study), lines, path)
-    scorecard_path = resolve_scorecard(study, path)
+    scorecard_path = Path(scorecard_path) if scorecard_path else resolve_scorecard(study, path)
     if not scorecard_path.is_file():
         known = sorted(p.stem for p in bundled_path("scorecards").glob("*.yaml"))
         raise StudyError(
