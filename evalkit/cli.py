@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from evalkit import __version__
@@ -48,19 +47,28 @@ def _root(
 register_all(app)
 
 
+def _is_usage_error(error: Exception) -> bool:
+    """A command-line usage error from Typer's click layer (wrong option, missing argument)."""
+    return callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with evalkit's exit codes (0 ok, 1 evalkit's fault, 2 bad input, 130 Ctrl-C)."""
     try:
-        app(args=argv, standalone_mode=False, prog_name="evalkit")
+        # Without standalone mode click returns a command's Exit code instead of exiting,
+        # and lets Ctrl-C through so it can end with 130 rather than click's 1.
+        code = app(args=argv, standalone_mode=False, prog_name="evalkit")
     except EvalkitError as error:
         print(f"evalkit: error: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.ClickException as usage:
-        usage.show()
-        sys.exit(2)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         print("evalkit: interrupted", file=sys.stderr)
         sys.exit(130)
-    sys.exit(0)
+    except Exception as error:
+        if not _is_usage_error(error):
+            raise
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -164,7 +164,9 @@ def _validate(model: type[ModelT], data: dict[str, Any], lines: LineMap, file: P
     try:
         return model.model_validate(data)
     except ValidationError as failure:
-        first = failure.errors(include_url=False)[0]
+        errors = failure.errors(include_url=False)
+        # A misspelt key also makes its correct spelling "missing": report the misspelling.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         path, message = _message(first, model)
         more = failure.error_count() - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, WithJsonSchema, field_validator, model_validator
 
 from evalkit.study.base import Model
 from evalkit.units import Duration, Fraction, Rate
@@ -144,6 +144,13 @@ class Slo(Model):
     max_error_rate: Fraction = Field(default=0.01, ge=0, le=1, description="failed or lost share of workflows")
 
 
+# Parsed by Kpi._parse_units, which knows from the metric whether it is a duration or a fraction.
+_KpiValue = Annotated[
+    float,
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}], "description": "a duration or a fraction"}),
+]
+
+
 class Kpi(Model):
     """A business KPI: today's value and the target the study sets (cycle time 14 d → 8 d)."""
 
@@ -151,8 +158,8 @@ class Kpi(Model):
     metric: Literal[
         "cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "error_rate", "manual_interventions_per_workflow"
     ]
-    today: float = Field(description="today's value, in the metric's unit (seconds or a fraction)")
-    target: float = Field(description="the value the study aims for")
+    today: _KpiValue = Field(description="today's value: a duration (14d) or a fraction (12%)")
+    target: _KpiValue = Field(description="the value the study aims for, in the same unit")
     at_multiple: PositiveFloat = Field(default=1.0, description="load multiple the prediction is read at")
 
     @model_validator(mode="before")
