@@ -11,6 +11,7 @@ line on stderr and an exit code; anything else is a bug in evalkit and exits 1 w
     │   ├── UnitError                a duration, rate or percentage that cannot be parsed
     │   ├── RunStoreError            a run directory that is missing, unwritable or inconsistent
     │   └── TargetError              a load-test target that is unreachable or misconfigured
+    ├── RunInterruptedError          Ctrl-C during a run; finished cells are kept (exit 130)
     ├── SimulationError              a model could not be built or run (exit 1)
     ├── LoadTestError                a load run could not be carried out (exit 1)
     └── ScoringError                 analysis or scoring could not be completed (exit 1)
@@ -25,6 +26,7 @@ __all__ = [
     "InputError",
     "StudyError",
     "UnitError",
+    "RunInterruptedError",
     "RunStoreError",
     "TargetError",
     "SimulationError",
@@ -85,6 +87,12 @@ class RunStoreError(InputError):
 
 class TargetError(InputError):
     """A load-test target that is unreachable or misconfigured."""
+
+
+class RunInterruptedError(EvalkitError):
+    """A run was interrupted (Ctrl-C); the message says how to resume it."""
+
+    exit_code = 130
 
 
 class SimulationError(EvalkitError):

@@ -29,7 +29,7 @@ from evalkit.errors import RunStoreError
 from evalkit.results import ResultTable
 from evalkit.study import Scorecard, Study, load_study_with_scorecard, resolve_scorecard, study_digest
 
-__all__ = ["RunDirectory", "create_run", "open_run", "library_versions", "new_run_id"]
+__all__ = ["RunDirectory", "RunIndex", "create_run", "library_versions", "new_run_id", "open_run"]
 
 _LIBRARIES = (
     "simpy",
@@ -203,3 +203,52 @@ def open_run(path: str | Path) -> RunDirectory:
     if not run.manifest_path.is_file() or not run.study_path.is_file():
         raise RunStoreError(f"{run.path}: not a run directory (needs manifest.json and study.yaml)")
     return run
+
+
+class RunIndex:
+    """The SQLite index of runs under one output folder (``OUT/index.sqlite``, WAL mode)."""
+
+    def __init__(self, out: str | Path) -> None:
+        import sqlite3
+
+        self.path = Path(out) / "index.sqlite"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, path TEXT, study TEXT, "
+                "study_sha256 TEXT, created TEXT, updated TEXT, status TEXT, quick INTEGER, winner TEXT)"
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise RunStoreError(f"{self.path}: cannot open the run index: {error}") from None
+
+    def record(self, run: RunDirectory, *, status: str, winner: str | None = None) -> None:
+        """Insert or update one run's row."""
+        manifest = run.manifest()
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._connection:
+            self._connection.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET "
+                "updated = excluded.updated, status = excluded.status, winner = COALESCE(excluded.winner, runs.winner)",
+                (
+                    run.run_id,
+                    str(run.path),
+                    manifest.get("study_name", ""),
+                    manifest.get("study_sha256", ""),
+                    manifest.get("created", now),
+                    now,
+                    status,
+                    int(bool(manifest.get("options", {}).get("quick"))),
+                    winner,
+                ),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every indexed run, newest first."""
+        cursor = self._connection.execute("SELECT * FROM runs ORDER BY created DESC, run_id DESC")
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def close(self) -> None:
+        self._connection.close()

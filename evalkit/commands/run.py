@@ -1,16 +1,83 @@
-"""``evalkit run``: not built yet (see the issue that owns it)."""
+"""``evalkit run [STUDY]``: the whole study in one command (the README's first command)."""
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-from evalkit.errors import EvalkitError
+import typer
 
 __all__ = ["register"]
 
 
+def _default_study() -> Path:
+    from evalkit.study import bundled_path
+
+    return bundled_path("scenarios", "order-fulfillment.yaml")
+
+
+def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
+    from evalkit.units import format_duration
+
+    lines = [f"run: {outcome.run.path}  ({format_duration(outcome.seconds)})"]
+    scored = outcome.scored
+    if scored is not None:
+        lines.append(f"winner: {scored.winner or 'none (every candidate was knocked out)'}")
+        for candidate in scored.candidates:
+            sustain = ", ".join(f"{p.source} {p.max_sustainable_display}" for p in candidate.performance) or "n/a"
+            total = f"{candidate.total:.1f}" if candidate.total is not None else "incomplete"
+            status = (
+                "KNOCKED OUT: " + "; ".join(candidate.knockout_reasons)
+                if candidate.knocked_out
+                else f"rank {candidate.rank}"
+            )
+            lines.append(f"  {candidate.name} ({candidate.design}): score {total}, sustains {sustain}; {status}")
+        if scored.provenance.quick:
+            lines.append(
+                "note: a --quick run (fewer replications, shorter load stages); rerun without --quick for the study"
+            )
+    for skipped in outcome.skipped:
+        lines.append(f"not run: {skipped}")
+    if outcome.scorecard_html is not None:
+        lines.append(f"scorecard: {outcome.scorecard_html}")
+    else:
+        lines.append(f"results: {outcome.run.results_path}")
+    return lines
+
+
 def register(app: typer.Typer) -> None:
-    @app.command(name="run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-    def command() -> None:
-        """Not built yet."""
-        raise EvalkitError("'evalkit run' is not built yet")
+    @app.command()
+    def run(
+        study: Path | None = typer.Argument(None, help="Study file (default: the bundled order-fulfillment study)."),
+        quick: bool = typer.Option(False, "--quick", help="A fast, honest pass: fewer replications, shorter stages."),
+        out: Path = typer.Option(Path("runs"), "--out", help="Folder that holds run directories."),
+        no_load: bool = typer.Option(False, "--no-load", help="Skip the load test."),
+        only: str | None = typer.Option(None, "--only", help="Run only 'sim' or only 'load'."),
+        workers: int = typer.Option(0, "--workers", min=0, help="Simulation worker processes (0 = one per core)."),
+        load_processes: int = typer.Option(1, "--load-processes", min=1, help="Locust worker processes."),
+        resume: str | None = typer.Option(None, "--resume", help="Continue the run with this id."),
+        seed: int | None = typer.Option(None, "--seed", help="Override the study's seed."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+    ) -> None:
+        """Run a whole study: validate, simulate, load-test, analyse, score and render."""
+        import os
+
+        from evalkit.errors import InputError
+        from evalkit.pipeline import RunOptions, run_study
+
+        from .progress import make_reporter
+
+        if only not in (None, "sim", "load"):
+            raise InputError(f"--only {only!r}: allowed: sim, load")
+        options = RunOptions(
+            quick=quick,
+            load=not no_load,
+            only=only,  # type: ignore[arg-type]
+            workers=workers or os.cpu_count() or 1,
+            out=out,
+            resume=resume,
+            seed=seed,
+            load_processes=load_processes,
+        )
+        with make_reporter(quiet=quiet, stages=5) as reporter:
+            outcome = run_study(study or _default_study(), options, reporter)
+        print("\n".join(_summary(outcome)))

@@ -1,0 +1,107 @@
+"""The cell ledger: every finished unit of work, committed atomically, so a killed run resumes.
+
+A *cell* is one simulation replication (source × candidate × scenario × multiple × replication)
+or one load-test stage. When a cell finishes, its observations are written to the run's
+``cells.sqlite`` in one transaction (WAL mode, so a SIGKILL mid-write leaves either the whole cell
+or nothing). ``results.csv`` is rebuilt from the ledger in canonical order, which is why a resumed
+run ends with the same file as an uninterrupted one: no duplicates, no lost cells.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from evalkit.errors import RunStoreError
+from evalkit.results import Observation, ResultTable
+
+__all__ = ["CellLedger"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cells (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    rows TEXT NOT NULL
+);
+"""
+
+
+class CellLedger:
+    """Finished cells of one run, keyed by the cell's stable text key."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise RunStoreError(f"{self.path}: cannot open the cell ledger: {error}") from None
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> CellLedger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def done(self, source: str | None = None) -> set[str]:
+        """Keys of the cells already committed (of one source, or all)."""
+        if source is None:
+            rows = self._connection.execute("SELECT key FROM cells")
+        else:
+            rows = self._connection.execute("SELECT key FROM cells WHERE source = ?", (source,))
+        return {key for (key,) in rows}
+
+    def commit(self, key: str, source: str, observations: Sequence[Observation]) -> None:
+        """Record one finished cell atomically; committing the same key twice keeps the first."""
+        payload = json.dumps([_encode(o) for o in observations])
+        try:
+            with self._connection:
+                self._connection.execute("BEGIN IMMEDIATE")
+                self._connection.execute(
+                    "INSERT OR IGNORE INTO cells (key, source, rows) VALUES (?, ?, ?)", (key, source, payload)
+                )
+        except sqlite3.Error as error:
+            raise RunStoreError(f"{self.path}: cannot record cell {key!r}: {error}") from None
+
+    def forget(self, source: str) -> None:
+        """Drop every cell of a source (a load test is re-run whole when asked)."""
+        with self._connection:
+            self._connection.execute("DELETE FROM cells WHERE source = ?", (source,))
+
+    def observations(self, source: str | None = None) -> Iterable[Observation]:
+        query = "SELECT rows FROM cells" + (" WHERE source = ?" if source else "") + " ORDER BY key"
+        for (payload,) in self._connection.execute(query, (source,) if source else ()):
+            for row in json.loads(payload):
+                yield _decode(row)
+
+    def table(self, source: str | None = None) -> ResultTable:
+        """The results so far, in canonical order."""
+        return ResultTable.from_observations(self.observations(source))
+
+
+def _encode(observation: Observation) -> list[object]:
+    return [
+        observation.source,
+        observation.candidate,
+        observation.design,
+        observation.scenario,
+        observation.multiple,
+        observation.replication,
+        observation.metric,
+        observation.value,
+        observation.unit,
+    ]
+
+
+def _decode(row: list[object]) -> Observation:
+    source, candidate, design, scenario, multiple, replication, metric, value, unit = row
+    return Observation(
+        source, candidate, design, scenario, float(multiple), int(replication), metric, float(value), unit
+    )  # type: ignore[arg-type]

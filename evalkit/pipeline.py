@@ -1,0 +1,280 @@
+"""The whole study in one call: validate, simulate, load-test, analyse, score, render.
+
+Thin wiring, no computation of its own. Each stage's cells are committed to the run's ledger as
+they finish (``evalkit.ledger``), so ``resume`` continues a killed run where it stopped and ends
+with the same ``results.csv`` as an uninterrupted run. Stages whose package is not built report
+themselves as skipped instead of failing, so the pipeline always runs as far as it can.
+
+The reporter passed in receives progress; the pipeline never prints.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from evalkit.errors import RunInterruptedError, RunStoreError
+from evalkit.ledger import CellLedger
+from evalkit.results import Observation, ResultTable
+from evalkit.store import RunDirectory, RunIndex, create_run, open_run
+from evalkit.study import Study, load_study_with_scorecard, study_digest
+
+__all__ = ["Reporter", "RunOptions", "RunOutcome", "quick_study", "run_study"]
+
+QUICK_REPLICATIONS = 3
+QUICK_STAGE_SECONDS = 4.0
+QUICK_STAGE_WARMUP = 1.0
+
+
+class Reporter(Protocol):
+    """Where the pipeline's progress goes (a rich display, plain lines, or nothing)."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, steps: int = 1, *, detail: str = "") -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    """A reporter that drops everything (for tests and library use)."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, steps: int = 1, *, detail: str = "") -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``evalkit run`` runs a study."""
+
+    quick: bool = False
+    load: bool = True
+    only: Literal["sim", "load"] | None = None
+    workers: int = 1
+    out: Path = Path("runs")
+    resume: str | None = None
+    seed: int | None = None
+    load_processes: int = 1
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced, for the CLI's summary."""
+
+    run: RunDirectory
+    skipped: list[str] = field(default_factory=list)
+    scorecard_html: Path | None = None
+    scored: object | None = None
+    seconds: float = 0.0
+
+
+def quick_study(study: Study) -> Study:
+    """The study with fewer replications and shorter load stages: honest, just less precise."""
+    traffic = study.traffic.model_copy(update={"replications": min(study.traffic.replications, QUICK_REPLICATIONS)})
+    load = study.load.model_copy(
+        update={
+            "stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS),
+            "stage_warmup": min(study.load.stage_warmup, QUICK_STAGE_WARMUP),
+        }
+    )
+    return study.model_copy(update={"traffic": traffic, "load": load})
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOptions]:
+    if options.resume is None:
+        run = create_run(options.out, study_path, options=_options_record(options))
+        return run, options
+    run = open_run(options.out / options.resume if not Path(options.resume).is_dir() else Path(options.resume))
+    manifest = run.manifest()
+    if study_digest(study_path) != manifest.get("study_sha256"):
+        raise RunStoreError(
+            f"{study_path} has changed since run {run.run_id} started (SHA-256 differs); "
+            "start a new run instead of resuming this one"
+        )
+    recorded = manifest.get("options", {})
+    resumed = RunOptions(
+        quick=bool(recorded.get("quick", options.quick)),
+        load=bool(recorded.get("load", options.load)),
+        only=recorded.get("only", options.only),
+        workers=options.workers,
+        out=options.out,
+        resume=options.resume,
+        seed=recorded.get("seed", options.seed),
+        load_processes=options.load_processes,
+    )
+    return run, resumed
+
+
+def _options_record(options: RunOptions) -> dict[str, object]:
+    record = asdict(options)
+    record["out"] = str(options.out)
+    return record
+
+
+def _effective_study(run: RunDirectory, options: RunOptions) -> Study:
+    study, _ = run.load()
+    if options.seed is not None:
+        study = study.model_copy(update={"seed": options.seed})
+    return quick_study(study) if options.quick else study
+
+
+def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
+    from evalkit.sim import plan_cells, run_sweep
+
+    cells = plan_cells(study)
+    done = ledger.done("sim")
+    todo = [cell for cell in cells if cell.key not in done]
+    reporter.stage("simulate", total=len(cells))
+    if len(cells) - len(todo):
+        reporter.advance(len(cells) - len(todo), detail="already done")
+
+    def committed(cell: object, rows: list[Observation]) -> None:
+        ledger.commit(cell.key, "sim", rows)  # type: ignore[attr-defined]
+        reporter.advance(1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}")  # type: ignore[attr-defined]
+
+    if todo:
+        run_sweep(study, todo, workers=options.workers, on_cell=committed)
+
+
+def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
+    from evalkit.load import ReferencePlatform, plan_stages, run_load_test
+
+    stages = plan_stages(study)
+    done = ledger.done("load")
+    reporter.stage("load test", total=len(stages))
+    if len(stages) - sum(1 for s in stages if s.key not in done):
+        reporter.advance(sum(1 for s in stages if s.key in done), detail="already done")
+    for candidate in study.candidates:
+        todo = [s for s in stages if s.candidate == candidate.name and s.key not in done]
+        if not todo:
+            continue
+
+        def committed(stage: object, rows: list[Observation]) -> None:
+            ledger.commit(stage.key, "load", rows)  # type: ignore[attr-defined]
+            reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")  # type: ignore[attr-defined]
+
+        with _platform_for(run, candidate, ReferencePlatform, study) as base_url:
+            run_load_test(
+                run.study_path,
+                study,
+                candidate.name,
+                todo,
+                base_url=base_url,
+                out_dir=run.locust_dir / _safe(candidate.name),
+                on_stage=committed,
+                stage_seconds=study.load.stage_duration,
+                processes=options.load_processes,
+            )
+
+
+@contextmanager
+def _platform_for(run: RunDirectory, candidate: object, platform: type, study: Study) -> Iterator[str | None]:
+    """The candidate's own target, or its reference platform started on a free loopback port."""
+    if candidate.target is not None:  # type: ignore[attr-defined]
+        yield None
+        return
+    with platform(run.study_path, candidate.name) as reference:  # type: ignore[attr-defined]
+        yield reference.base_url
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name)
+
+
+def _write_results(run: RunDirectory, ledger: CellLedger) -> ResultTable:
+    table = ledger.table()
+    for source in ("sim", "load"):
+        part = ResultTable(table.frame[table.frame["source"] == source])
+        if len(part):
+            run.save_results(part, source=source)  # type: ignore[arg-type]
+    return table
+
+
+def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | None = None) -> RunOutcome:
+    """Run a study end to end (or resume one); return where everything went."""
+    reporter = reporter or SilentReporter()
+    started = time.monotonic()
+    study_path = Path(study_path)
+    reporter.stage("validate")
+    load_study_with_scorecard(study_path)
+    run, options = _prepare(study_path, options)
+    outcome = RunOutcome(run=run)
+    index = RunIndex(run.path.parent)
+    index.record(run, status="running")
+    study = _effective_study(run, options)
+    try:
+        with CellLedger(run.path / "cells.sqlite") as ledger:
+            _run_stages(study, run, ledger, options, reporter, outcome)
+    except KeyboardInterrupt:
+        index.record(run, status="interrupted")
+        raise RunInterruptedError(
+            f"interrupted; finished cells are kept in {run.path}. Resume with: "
+            f"evalkit run {study_path} --out {run.path.parent} --resume {run.run_id}"
+        ) from None
+    except BaseException:
+        index.record(run, status="failed")
+        raise
+    outcome.seconds = time.monotonic() - started
+    index.record(run, status="complete", winner=getattr(outcome.scored, "winner", None))
+    index.close()
+    return outcome
+
+
+def _run_stages(
+    study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter, outcome: RunOutcome
+) -> None:
+    if options.only in (None, "sim"):
+        if _has_module_attr("evalkit.sim", "run_sweep"):
+            _simulate(study, ledger, options, reporter)
+        else:
+            outcome.skipped.append("simulation (evalkit.sim is not built yet)")
+    if options.only in (None, "load") and options.load:
+        if _has_module_attr("evalkit.load", "run_load_test"):
+            _load_test(study, run, ledger, options, reporter)
+        else:
+            outcome.skipped.append("load test (evalkit.load is not built yet)")
+    table = _write_results(run, ledger)
+    reporter.note(f"{len(table)} result rows in {run.results_path}")
+    if not len(table):
+        outcome.skipped.append("analysis, scoring and report (no results yet)")
+        return
+    _score_and_render(run, reporter, outcome)
+
+
+def _score_and_render(run: RunDirectory, reporter: Reporter, outcome: RunOutcome) -> None:
+    if not _has_module_attr("evalkit.scoring", "score_run"):
+        outcome.skipped.append("analysis and scoring (evalkit.scoring is not built yet)")
+        return
+    from evalkit.scoring import score_run
+
+    reporter.stage("analyse and score")
+    outcome.scored = score_run(run)
+    if not _has_module_attr("evalkit.report", "write_reports"):
+        outcome.skipped.append("HTML report (evalkit.report is not built yet)")
+        return
+    from evalkit.report import write_reports
+
+    reporter.stage("render")
+    outcome.scorecard_html = write_reports(run)
+
+
+def _has_module_attr(module: str, attribute: str) -> bool:
+    """Whether a stage's package is built (an empty folder is not)."""
+    try:
+        return _available(module) and hasattr(importlib.import_module(module), attribute)
+    except ImportError:
+        return False
