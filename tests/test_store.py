@@ -1,0 +1,121 @@
+"""Run directories, the cell ledger and the run index keep finished work safe and in order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from evalkit.errors import RunStoreError
+from evalkit.ledger import CellLedger
+from evalkit.results import ResultTable, observations
+from evalkit.store import RunIndex, create_run, open_run
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = ROOT / "scenarios" / "order-fulfillment.yaml"
+
+
+def _rows(candidate: str, replication: int, value: float) -> list:
+    return observations(
+        source="sim", candidate=candidate, design="centralized", scenario="baseline", multiple=1.0,
+        replication=replication, metrics={"cycle_time_p95": value, "completed": 10 * value},
+    )  # fmt: skip
+
+
+def test_create_run_copies_study_and_scorecard(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY, options={"quick": True})
+    assert run.study_path.read_bytes() == STUDY.read_bytes()
+    study, scorecard = run.load()
+    assert study.name == "order-fulfillment" and scorecard.name == "orchestration-platform"
+    manifest = run.manifest()
+    assert manifest["options"] == {"quick": True} and len(manifest["study_sha256"]) == 64
+    assert open_run(run.path).run_id == run.run_id
+
+
+def test_open_run_refuses_a_plain_folder(tmp_path: Path) -> None:
+    with pytest.raises(RunStoreError, match="not a run directory"):
+        open_run(tmp_path)
+    with pytest.raises(RunStoreError, match="no such run directory"):
+        open_run(tmp_path / "missing")
+
+
+def test_unwritable_output_folder_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(RunStoreError, match="cannot create a run"):
+        create_run(blocker / "runs", STUDY)
+
+
+def test_save_results_keeps_the_other_source(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY)
+    run.save_results(ResultTable.from_observations(_rows("A", 0, 1.0)), source="sim")
+    load_rows = [
+        o.__class__("load", o.candidate, o.design, o.scenario, o.multiple, 0, o.metric, o.value, o.unit)
+        for o in _rows("A", 0, 2.0)
+    ]
+    merged = run.save_results(ResultTable.from_observations(load_rows), source="load")
+    assert sorted(merged.frame["source"].unique()) == ["load", "sim"]
+    again = run.save_results(ResultTable.from_observations(_rows("A", 0, 3.0)), source="sim")
+    assert len(again) == 4 and set(again.select(source="sim")["value"]) == {3.0, 30.0}
+    assert run.summary_path.exists()
+
+
+def test_ledger_commits_once_and_rebuilds_in_canonical_order(tmp_path: Path) -> None:
+    with CellLedger(tmp_path / "cells.sqlite") as ledger:
+        ledger.commit("sim|B|0", "sim", _rows("B", 0, 2.0))
+        ledger.commit("sim|A|1", "sim", _rows("A", 1, 1.5))
+        ledger.commit("sim|A|0", "sim", _rows("A", 0, 1.0))
+        ledger.commit("sim|A|0", "sim", _rows("A", 0, 99.0))  # a duplicate commit is ignored
+        assert ledger.done("sim") == {"sim|A|0", "sim|A|1", "sim|B|0"}
+        table = ledger.table()
+    assert len(table) == 6
+    assert list(table.frame["candidate"]) == ["A", "A", "A", "A", "B", "B"]
+    assert 99.0 not in set(table.frame["value"])
+    # The same cells committed in another order give the same table.
+    with CellLedger(tmp_path / "other.sqlite") as other:
+        for key, rows in [
+            ("sim|A|0", _rows("A", 0, 1.0)),
+            ("sim|B|0", _rows("B", 0, 2.0)),
+            ("sim|A|1", _rows("A", 1, 1.5)),
+        ]:
+            other.commit(key, "sim", rows)
+        assert other.table().frame.equals(table.frame)
+
+
+def _commit_forever(path: str) -> None:
+    ledger = CellLedger(path)
+    index = 0
+    while True:
+        ledger.commit(f"cell-{index}", "sim", _rows("A", index, float(index)))
+        index += 1
+
+
+def test_ledger_survives_sigkill_mid_write(tmp_path: Path) -> None:
+    path = tmp_path / "cells.sqlite"
+    CellLedger(path).close()
+    process = multiprocessing.get_context("spawn").Process(target=_commit_forever, args=(str(path),))
+    process.start()
+    with CellLedger(path) as watcher:
+        while len(watcher.done()) < 50:
+            pass
+    os.kill(process.pid, signal.SIGKILL)
+    process.join()
+    with CellLedger(path) as ledger:
+        done = ledger.done()
+        table = ledger.table()
+    # Every committed cell is whole: two rows each, nothing half-written.
+    assert len(table) == 2 * len(done)
+    assert set(table.frame["replication"]) == {int(key.split("-")[1]) for key in done}
+
+
+def test_run_index_lists_runs(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY)
+    index = RunIndex(tmp_path)
+    index.record(run, status="running")
+    index.record(run, status="complete", winner="Event Fabric")
+    rows = index.runs()
+    index.close()
+    assert [(r["run_id"], r["status"], r["winner"]) for r in rows] == [(run.run_id, "complete", "Event Fabric")]
