@@ -21,12 +21,12 @@ run: $(STAMP)
 
 ## make test: lint, then the whole test suite (browser tests included)
 test: $(STAMP) browser
-	$(VENV)/bin/ruff check evalkit tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check evalkit tests benchmarks
-	$(VENV)/bin/ruff format --check evalkit tests benchmarks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## Debian's Chromium for the report's real-browser test (Playwright drives it; no browser download).
 browser:
