@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 DEFAULT_MULTIPLES = (1.0, 1.5, 2.0, 3.0, 4.0)
+#: A bound on one replication's work, so a typo in a rate or horizon cannot hang a sweep.
+MAX_WORKFLOWS_PER_REPLICATION = 20_000_000
 
 
 class FlatProfile(Model):
@@ -129,6 +131,12 @@ class Traffic(Model):
     def _warmup_inside_horizon(self) -> Traffic:
         if self.warmup >= self.horizon:
             raise ValueError(f"warmup ({self.warmup:g} s) must be shorter than horizon ({self.horizon:g} s)")
+        expected = self.peak_rate * max(self.multiples) * self.profile.max_share * self.horizon
+        if expected > MAX_WORKFLOWS_PER_REPLICATION:
+            raise ValueError(
+                f"peak_rate × largest multiple × horizon is about {expected:.3g} workflows per replication; "
+                f"at most {MAX_WORKFLOWS_PER_REPLICATION:,} are simulated: shorten the horizon"
+            )
         return self
 
     def rate_at(self, multiple: float, t: float) -> float:

@@ -209,3 +209,9 @@ def test_scorecard_weight_must_be_positive(tmp_path: Path) -> None:
 def test_scorecard_direction_must_match_anchors(tmp_path: Path) -> None:
     error = _scorecard_error(tmp_path, "    direction: lower\n", "    direction: higher\n")
     assert "direction" in str(error)
+
+
+def test_absurd_horizon_is_refused(write_study) -> None:
+    path, _ = _mutated(write_study, "horizon: 70s", "horizon: 1e12s")
+    error = _refused(path)
+    assert error.field == "traffic" and "shorten the horizon" in str(error)
