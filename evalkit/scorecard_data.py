@@ -39,6 +39,7 @@ __all__ = [
     "WeightCrossover",
     "Smaa",
     "Robustness",
+    "AhpSummary",
     "KpiRow",
     "ScoredStudy",
     "read_scored_study",
@@ -156,6 +157,10 @@ class PerformanceAnalysis(Record):
     utilization: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="resource -> {multiple as text: utilisation}"
     )
+    max_sustainable_central: float | None = Field(default=None, description="judged on the means")
+    max_sustainable_optimistic: float | None = Field(default=None, description="judged on the favourable CI bounds")
+    max_sustainable_note: str = Field(default="", description="what failed first, and how it was judged")
+    replications: int | None = Field(default=None, description="replications per multiple (1 for a load test)")
 
 
 class ModelError(Record):
@@ -165,6 +170,7 @@ class ModelError(Record):
     simulated_p95: float | None
     measured_p95: float | None
     relative_error: float | None = Field(description="(simulated - measured) / measured")
+    within_interval: bool | None = Field(default=None, description="measured p95 inside the simulation's 95% CI")
 
 
 class FaultImpact(Record):
@@ -263,6 +269,16 @@ class Robustness(Record):
     smallest_flip: CriticalWeight | None = None
 
 
+class AhpSummary(Record):
+    """Weights derived from pairwise comparisons, with Saaty's consistency check."""
+
+    weights: dict[str, float]
+    lambda_max: float
+    consistency_index: float
+    random_index: float
+    consistency_ratio: float
+
+
 class KpiRow(Record):
     name: str
     metric: str
@@ -291,6 +307,7 @@ class ScoredStudy(Record):
     robustness: Robustness = Field(default_factory=Robustness)
     kpis: list[KpiRow] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    ahp: AhpSummary | None = Field(default=None, description="present when the scorecard's weights come from AHP")
 
 
 def write_scored_study(scored: ScoredStudy, path: str | Path) -> None:

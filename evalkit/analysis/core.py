@@ -1,0 +1,251 @@
+"""The analysis of a study's results: per candidate and source, what the curves say.
+
+``analyse(study, table)`` turns the long results table into judgements, separately for each
+candidate and each source present (``sim``, ``load`` or both; either alone is enough):
+
+* on the fault-free **baseline** curve: the maximum sustainable multiple
+  (``evalkit.analysis.sustainable``), the degradation class and knee
+  (``evalkit.analysis.degradation``), the Universal Scalability Law fit (``evalkit.analysis.usl``)
+  and the bottleneck at each multiple (the resource with the highest mean utilisation);
+* on each **fault** scenario: stalled, lost and recovery figures (``evalkit.analysis.faults``);
+* where both sources exist: simulated against measured p95 (``evalkit.analysis.model_error``).
+
+``Analysis.metric`` reads any analysis metric a scorecard may name, with its uncertainty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from evalkit.analysis.curves import Cell, Curve, build_curves
+from evalkit.analysis.degradation import Degradation, classify_curve
+from evalkit.analysis.faults import fault_impacts
+from evalkit.analysis.lookup import MetricValue, format_value, missing, read_metric
+from evalkit.analysis.model_error import model_vs_measured
+from evalkit.analysis.sustainable import Sustainable, judge_cell, max_sustainable
+from evalkit.analysis.usl import fit_usl
+from evalkit.errors import ScoringError
+from evalkit.metrics import ANALYSIS_METRICS, METRICS_FROM_FAULTS
+from evalkit.results import ResultTable
+from evalkit.scorecard_data import (
+    Bottleneck,
+    CurvePoint,
+    FaultImpact,
+    ModelError,
+    PerformanceAnalysis,
+    UslFit,
+)
+from evalkit.study import Study
+
+__all__ = ["SourceAnalysis", "CandidateAnalysis", "Analysis", "analyse", "BASELINE"]
+
+BASELINE = "baseline"
+SourceChoice = Literal["sim", "load", "best"]
+_FAULT_RESULT_METRIC = {
+    "recovery_time": "recovery_time",
+    "stalled_workflows": "stalled_workflows",
+    "lost_workflows": "lost",
+}
+
+
+@dataclass(frozen=True)
+class SourceAnalysis:
+    """One candidate's baseline curve from one source, and what it says."""
+
+    curve: Curve
+    sustainable: Sustainable
+    degradation: Degradation
+    usl: UslFit | None
+    bottlenecks: tuple[Bottleneck, ...]
+
+    def record(self, study: Study) -> PerformanceAnalysis:
+        """The plain-data view the scorecard stores."""
+        found = self.sustainable
+        return PerformanceAnalysis(
+            source=self.curve.source,  # type: ignore[arg-type]
+            max_sustainable_multiple=found.conservative if not found.below_range else None,
+            max_sustainable_display=found.display,
+            never_broke=found.never_broke,
+            degradation_class=self.degradation.degradation_class,  # type: ignore[arg-type]
+            degradation_note=self.degradation.note,
+            knee_multiple=self.degradation.knee_multiple,
+            usl=self.usl,
+            curve=[_point(study, cell) for cell in self.curve.cells],
+            bottlenecks=list(self.bottlenecks),
+            utilization=_utilization_table(self.curve),
+            max_sustainable_central=found.central,
+            max_sustainable_optimistic=found.optimistic,
+            max_sustainable_note=found.note,
+            replications=self.curve.replications,
+        )
+
+
+@dataclass(frozen=True)
+class CandidateAnalysis:
+    """Everything the analysis found about one candidate."""
+
+    name: str
+    design: str
+    sources: dict[str, SourceAnalysis] = field(default_factory=dict)
+    faults: tuple[FaultImpact, ...] = ()
+    fault_curves: tuple[Curve, ...] = ()
+    model_vs_measured: tuple[ModelError, ...] = ()
+
+    def performance(self, source: SourceChoice = "best") -> SourceAnalysis | None:
+        """The baseline analysis of a source; ``best`` prefers the measured one."""
+        if source == "best":
+            return self.sources.get("load") or self.sources.get("sim")
+        return self.sources.get(source)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The analysis of one study's results table."""
+
+    study: Study
+    table: ResultTable
+    candidates: dict[str, CandidateAnalysis]
+
+    def candidate(self, name: str) -> CandidateAnalysis | None:
+        return self.candidates.get(name)
+
+    def metric(
+        self,
+        candidate: str,
+        metric: str,
+        *,
+        at_multiple: float | None = None,
+        scenario: str | None = None,
+        source: SourceChoice = "best",
+    ) -> MetricValue:
+        """One analysis metric of one candidate; missing (with the reason) when it cannot be had."""
+        if metric not in ANALYSIS_METRICS:
+            raise ScoringError(f"unknown analysis metric {metric!r}")
+        found = self.candidates.get(candidate)
+        if found is None:
+            return missing(metric, "no results for this candidate")
+        if metric in METRICS_FROM_FAULTS:
+            return self._fault_metric(found, metric, at_multiple, scenario, source)
+        performance = found.performance(source)
+        if performance is None:
+            return missing(metric, f"no {'' if source == 'best' else source + ' '}baseline results")
+        return read_metric(self, performance, metric, at_multiple)
+
+    def _fault_metric(
+        self, found: CandidateAnalysis, metric: str, multiple: float | None, scenario: str | None, source: SourceChoice
+    ) -> MetricValue:
+        curves = [c for c in found.fault_curves if scenario is None or c.scenario == scenario]
+        if source == "best":
+            preferred = [c for c in curves if c.source == "load"]
+            curves = preferred or [c for c in curves if c.source == "sim"]
+        else:
+            curves = [c for c in curves if c.source == source]
+        result_metric = _FAULT_RESULT_METRIC[metric]
+        candidates = [
+            (estimate, curve, cell.multiple)
+            for curve in curves
+            for cell in curve.cells
+            if (multiple is None or math.isclose(cell.multiple, multiple))
+            and (estimate := cell.get(result_metric)) is not None
+            and not math.isnan(estimate.mean)
+        ]
+        if not candidates:
+            what = f"fault scenario {scenario!r}" if scenario else "any fault scenario"
+            return missing(metric, f"no {result_metric} results for {what}")
+        estimate, curve, at = max(candidates, key=lambda item: item[0].mean)
+        note = f"{curve.scenario} at {at:g}x" + ("" if scenario else " (worst fault)")
+        if math.isinf(estimate.mean):
+            return MetricValue(metric, math.inf, math.inf, math.inf, curve.source, "not recovered", note)
+        draw = "normal" if estimate.has_interval and estimate.high > estimate.low else "fixed"
+        return MetricValue(
+            metric, estimate.mean, estimate.low, estimate.high, curve.source,
+            format_value(metric, estimate.mean), note, draw,
+        )  # fmt: skip
+
+    def per_replication_ratio(self, curve: Curve, multiple: float, numerator: str, denominator: str) -> list[float]:
+        """numerator / denominator per replication of one cell (replications lacking either are skipped)."""
+        rows = self.table.frame
+        rows = rows[
+            (rows["candidate"] == curve.candidate)
+            & (rows["source"] == curve.source)
+            & (rows["scenario"] == curve.scenario)
+            & np.isclose(rows["multiple"], multiple)
+            & rows["metric"].isin([numerator, denominator])
+        ]
+        wide = rows.pivot_table(index="replication", columns="metric", values="value", aggfunc="first")
+        if numerator not in wide or denominator not in wide:
+            return []
+        ratios = wide[numerator] / wide[denominator]
+        return [float(r) for r in ratios if math.isfinite(r)]
+
+
+def _point(study: Study, cell: Cell) -> CurvePoint:
+    p95 = cell.get("cycle_time_p95")
+
+    def value(metric: str) -> float | None:
+        mean = cell.mean(metric)
+        return mean if math.isfinite(mean) else None
+
+    return CurvePoint(
+        multiple=cell.multiple,
+        offered_rate=value("offered_rate"),
+        completed_rate=value("completed_rate"),
+        p95=value("cycle_time_p95"),
+        p95_low=p95.low if p95 is not None and math.isfinite(p95.low) else None,
+        p95_high=p95.high if p95 is not None and math.isfinite(p95.high) else None,
+        p99=value("cycle_time_p99"),
+        mean=value("cycle_time_mean"),
+        error_rate=value("error_rate"),
+        backlog_growth=value("backlog_growth"),
+        saturated=cell.saturated,
+        meets_slo=judge_cell(study, cell).meets,
+    )
+
+
+def _utilization_table(curve: Curve) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for cell in curve.cells:
+        for resource, value in cell.utilizations().items():
+            table.setdefault(resource, {})[f"{cell.multiple:g}"] = value
+    return table
+
+
+def _bottlenecks(curve: Curve) -> tuple[Bottleneck, ...]:
+    found = []
+    for cell in curve.cells:
+        utilizations = cell.utilizations()
+        if utilizations:
+            # Ties go to the alphabetically first resource, so the answer does not depend on row order.
+            resource = max(sorted(utilizations), key=lambda r: utilizations[r])
+            found.append(Bottleneck(multiple=cell.multiple, resource=resource, utilization=utilizations[resource]))
+    return tuple(found)
+
+
+def _source_analysis(study: Study, curve: Curve) -> SourceAnalysis:
+    # The USL describes throughput; saturated cells belong in it (that is where it flattens).
+    usl = fit_usl(curve.multiples, curve.series("completed_rate"))
+    return SourceAnalysis(curve, max_sustainable(study, curve), classify_curve(curve), usl, _bottlenecks(curve))
+
+
+def _candidate(study: Study, name: str, curves: dict[tuple[str, str, str], Curve]) -> CandidateAnalysis:
+    mine = {key: curve for key, curve in curves.items() if key[0] == name}
+    sources = {key[1]: _source_analysis(study, c) for key, c in mine.items() if key[2] == BASELINE}
+    fault_curves = tuple(c for key, c in mine.items() if key[2] != BASELINE)
+    errors: tuple[ModelError, ...] = ()
+    if "sim" in sources and "load" in sources:
+        errors = tuple(model_vs_measured(sources["sim"].curve, sources["load"].curve))
+    design = next(iter(mine.values())).design if mine else ""
+    return CandidateAnalysis(
+        name, design, sources, tuple(fault_impacts(study, list(fault_curves))), fault_curves, errors
+    )
+
+
+def analyse(study: Study, table: ResultTable) -> Analysis:
+    """Analyse every candidate's results (sim, load or both) against the study's SLOs."""
+    curves = build_curves(table.summary())
+    names = sorted({key[0] for key in curves})
+    return Analysis(study, table, {name: _candidate(study, name, curves) for name in names})

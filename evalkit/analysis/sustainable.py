@@ -1,0 +1,199 @@
+"""Maximum sustainable load: the highest multiple of today's peak a design can carry within its SLO.
+
+A load multiple is **sustainable** when, at that multiple,
+
+* the 95th (and, if the study sets one, 99th) percentile cycle time meets the SLO,
+* the error rate (failed or lost share) is at most the SLO's maximum,
+* no replication is saturated, and the backlog is not growing: its growth rate (workflows per
+  second) stays within ``BACKLOG_TOLERANCE`` of the offered rate. A stable queue's backlog slope
+  is noise around zero; a sustained positive slope means completions fall behind arrivals.
+
+Each test is judged three ways from the 95% t-interval across replications:
+
+* **conservative** (the reported figure): the interval's *unfavourable* bound must pass (upper
+  bound of p95, of the error rate and of the backlog growth), and no replication may saturate.
+  "Sustains 3x" then means the data leave little room for doubt, not that the mean squeaked by;
+* **central**: the means must pass, and fewer than half the replications saturate;
+* **optimistic**: the favourable bound must pass, and not every replication saturates.
+
+The three bracket the answer; scoring uses the conservative one and draws from the bracket when
+it explores uncertainty. A load test has one replication per multiple, so its three coincide:
+that is stated, not hidden.
+
+The sustainable multiple is the last passing multiple before the first failing one (a later
+multiple that passes again does not count: the curve is read from the bottom up). Between the last
+pass and the first failure it is **interpolated** when the failure is a continuous metric crossing
+its threshold (p95, p99, error rate): linearly in the multiple, where that metric crosses the
+SLO. Latency is convex in load, so the chord lies above the curve and crosses the SLO no later
+than the curve does: linear interpolation errs on the safe side. When the first failure is
+saturation or a growing backlog, the latency there is not a steady state and there is nothing
+honest to interpolate; the figure stays at the last passing multiple. A design that passes at
+every multiple tested is reported as "≥ <largest>x"; one that fails at the smallest multiple as
+"< <smallest>x".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from evalkit.analysis.curves import Cell, Curve, Estimate
+from evalkit.study import Study
+
+__all__ = ["BACKLOG_TOLERANCE", "Judgement", "Sustainable", "judge_cell", "max_sustainable", "format_multiple"]
+
+#: A backlog growing by more than this share of the offered rate is "growing".
+BACKLOG_TOLERANCE = 0.02
+
+Bound = Literal["conservative", "central", "optimistic"]
+#: Metrics with continuous thresholds: a crossing between two multiples may be interpolated.
+_CONTINUOUS = ("cycle_time_p95", "cycle_time_p99", "error_rate")
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """Whether one cell meets the SLO under one reading of its interval, and why not."""
+
+    meets: bool
+    failures: tuple[str, ...]  # metric names (or "saturated", "backlog_growth") that failed
+    reasons: tuple[str, ...]  # the same, said for people
+
+
+@dataclass(frozen=True, slots=True)
+class Sustainable:
+    """The sustainable multiple read three ways, with how it was found."""
+
+    conservative: float | None
+    central: float | None
+    optimistic: float | None
+    never_broke: bool
+    below_range: bool
+    interpolated: bool
+    display: str
+    note: str
+
+
+def _pick(estimate: Estimate, bound: Bound) -> float:
+    """The interval's unfavourable (conservative), middle or favourable bound of a lower-is-better metric."""
+    return {"conservative": estimate.high, "central": estimate.mean, "optimistic": estimate.low}[bound]
+
+
+def _thresholds(study: Study) -> dict[str, float]:
+    limits = {"cycle_time_p95": study.slo.p95_cycle_time, "error_rate": study.slo.max_error_rate}
+    if study.slo.p99_cycle_time is not None:
+        limits["cycle_time_p99"] = study.slo.p99_cycle_time
+    return limits
+
+
+def _saturation_fails(cell: Cell, bound: Bound) -> bool:
+    share = cell.saturated_share
+    return {"conservative": share > 0.0, "central": share >= 0.5, "optimistic": share >= 1.0}[bound]
+
+
+def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative") -> Judgement:
+    """Does this cell meet every SLO, reading its interval as ``bound`` says?"""
+    failures: list[str] = []
+    reasons: list[str] = []
+    for metric, limit in _thresholds(study).items():
+        estimate = cell.get(metric)
+        if estimate is None or not estimate.finite:
+            failures.append(metric)
+            reasons.append(f"{metric} not measured (nothing completed?)")
+            continue
+        value = _pick(estimate, bound)
+        if value > limit:
+            failures.append(metric)
+            reasons.append(f"{metric} {value:.4g} > {limit:.4g}")
+    _saturated_or_growing(cell, study, bound, failures, reasons)
+    return Judgement(not failures, tuple(failures), tuple(reasons))
+
+
+def _saturated_or_growing(cell: Cell, study: Study, bound: Bound, failures: list[str], reasons: list[str]) -> bool:
+    """Append a saturation or backlog-growth failure, if any; a saturated cell's backlog is not read."""
+    if _saturation_fails(cell, bound):
+        failures.append("saturated")
+        reasons.append(f"saturated in {cell.saturated_share:.0%} of replications")
+        return True
+    growth = cell.get("backlog_growth")
+    if growth is None or not growth.finite:
+        return False
+    offered = cell.mean("offered_rate")
+    if not math.isfinite(offered) or offered <= 0:
+        offered = study.traffic.peak_rate * cell.multiple
+    limit = BACKLOG_TOLERANCE * offered
+    value = _pick(growth, bound)
+    if value > limit:
+        failures.append("backlog_growth")
+        reasons.append(f"backlog grows {value:.3g}/s (> {limit:.3g}/s)")
+        return True
+    return False
+
+
+def format_multiple(value: float) -> str:
+    """``3x``, ``2.96x``: rounded *down* to two decimals, so 2.999x never reads as a passing 3x."""
+    return f"{math.floor(value * 100 + 1e-9) / 100:g}x"
+
+
+def _crossing(study: Study, passing: Cell, failing: Cell, failed: tuple[str, ...], bound: Bound) -> float | None:
+    """Where the failing continuous metrics cross their thresholds, linearly between two cells."""
+    if any(f not in _CONTINUOUS for f in failed):
+        return None
+    limits = _thresholds(study)
+    crossings = []
+    for metric in failed:
+        below, above = passing.get(metric), failing.get(metric)
+        if below is None or above is None or not (below.finite and above.finite):
+            return None
+        y0, y1 = _pick(below, bound), _pick(above, bound)
+        if y1 <= y0:
+            return None
+        share = (limits[metric] - y0) / (y1 - y0)
+        crossings.append(passing.multiple + share * (failing.multiple - passing.multiple))
+    return min(crossings) if crossings else None
+
+
+def _read(study: Study, curve: Curve, bound: Bound) -> tuple[float | None, bool, bool, bool, str]:
+    """(multiple, never_broke, below_range, interpolated, why it stopped) for one bound."""
+    last_pass: Cell | None = None
+    for cell in curve.cells:
+        judgement = judge_cell(study, cell, bound)
+        if judgement.meets:
+            last_pass = cell
+            continue
+        why = f"at {format_multiple(cell.multiple)}: " + "; ".join(judgement.reasons)
+        if last_pass is None:
+            return None, False, True, False, why
+        crossing = _crossing(study, last_pass, cell, judgement.failures, bound)
+        if crossing is None:
+            return last_pass.multiple, False, False, False, why
+        return crossing, False, False, True, why
+    if last_pass is None:
+        return None, False, False, False, "no load multiples"
+    return last_pass.multiple, True, False, False, ""
+
+
+def max_sustainable(study: Study, curve: Curve) -> Sustainable:
+    """The sustainable multiple of one baseline curve, judged with its confidence intervals."""
+    value, never_broke, below, interpolated, why = _read(study, curve, "conservative")
+    central = _read(study, curve, "central")[0]
+    optimistic = _read(study, curve, "optimistic")[0]
+    multiples = curve.multiples
+    if never_broke:
+        display = f"≥ {format_multiple(float(multiples.max()))}"
+    elif below:
+        display = f"< {format_multiple(float(multiples.min()))}"
+    elif value is None:
+        display = "n/a"
+    else:
+        display = format_multiple(value)
+    return Sustainable(value, central, optimistic, never_broke, below, interpolated, display, _note(curve, why))
+
+
+def _note(curve: Curve, why: str) -> str:
+    parts = []
+    if why:
+        parts.append(f"first failure {why}")
+    if curve.replications < 2:
+        parts.append("one replication per multiple: judged on the point values, no confidence interval")
+    return "; ".join(parts)
