@@ -1,0 +1,148 @@
+"""The jinja2 environment every report is rendered with, and the filters that format numbers.
+
+Autoescape is on for HTML (a candidate named ``<script>`` is text, never markup) and undefined
+variables raise (``StrictUndefined``): a template that reads a field the data lacks fails in the
+tests instead of printing an empty cell. Markdown is rendered by a second environment with the
+same loader, its own escaping filter and no HTML autoescape.
+
+A missing number is never shown as zero: every filter turns ``None`` into a visible word
+("missing", "not measured"), styled so a reader notices it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import jinja2
+from markupsafe import Markup
+
+from evalkit.units import format_duration
+
+__all__ = ["html_environment", "markdown_environment", "FORMATTERS"]
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def missing(text: str = "missing") -> Markup:
+    """The marked-up word shown where a number is absent."""
+    return Markup('<span class="missing">{}</span>').format(text)
+
+
+def number(value: float | None, digits: int = 1, absent: str = "missing") -> str | Markup:
+    """``72.9``; ``missing`` for None."""
+    return missing(absent) if _is_missing(value) else f"{value:,.{digits}f}"
+
+
+def percent(value: float | None, digits: int = 0, absent: str = "not computed") -> str | Markup:
+    """A fraction as a percentage (``0.912`` -> ``91%``); tiny non-zero shares say ``< 1%``."""
+    if _is_missing(value):
+        return missing(absent)
+    if 0 < value * 100 < 0.5 * 10**-digits:
+        return f"< {10**-digits:g}%"
+    return f"{value * 100:.{digits}f}%"
+
+
+def signed(value: float | None, digits: int = 1, absent: str = "n/a") -> str | Markup:
+    """A change with its sign (``+3.2``, ``−1.0``, ``±0.0``), for deltas."""
+    if _is_missing(value):
+        return missing(absent)
+    if round(value, digits) == 0:
+        return f"±{0:.{digits}f}"
+    return f"{value:+.{digits}f}".replace("-", "−")
+
+
+def duration(value: float | None, absent: str = "not measured") -> str | Markup:
+    """Seconds as people read them (``2.4 s``, ``350 ms``, ``9.2 d``)."""
+    return missing(absent) if _is_missing(value) else format_duration(value)
+
+
+def multiple(value: float | None, absent: str = "missing") -> str | Markup:
+    """A load multiple (``3.4x``)."""
+    return missing(absent) if _is_missing(value) else f"{value:g}x"
+
+
+def money(value: float | None, currency: str = "EUR", absent: str = "missing") -> str | Markup:
+    """An amount with its currency and thousands separators (``EUR 1,310,000``)."""
+    return missing(absent) if _is_missing(value) else f"{currency} {value:,.0f}"
+
+
+def points(value: float | None, digits: int = 1) -> str:
+    """A weight share in percentage points, for weight changes (``+19.2 pp``)."""
+    return "" if _is_missing(value) else f"{value * 100:+.{digits}f} pp".replace("-", "−")
+
+
+def markdown_text(value: object) -> str:
+    """Text safe inside a Markdown table cell: no HTML, no table or emphasis syntax."""
+    text = ("" if value is None else str(value)).replace("\\", "\\\\")
+    for char in "`*_[]#|":
+        text = text.replace(char, "\\" + char)
+    # Entities last: they contain none of the characters escaped above.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def markdown_code(value: object) -> str:
+    """Text as a Markdown code span; escapes do not work inside one, so backticks become quotes."""
+    return "`" + " ".join(str(value).replace("`", "'").split()) + "`"
+
+
+FORMATTERS = {
+    "number": number,
+    "percent": percent,
+    "signed": signed,
+    "duration": duration,
+    "multiple": multiple,
+    "money": money,
+    "points": points,
+}
+
+
+def _loader() -> jinja2.BaseLoader:
+    return jinja2.PackageLoader("evalkit.report", "templates")
+
+
+@cache
+def html_environment() -> jinja2.Environment:
+    """The environment for HTML templates (built once, on first use)."""
+    environment = jinja2.Environment(
+        loader=_loader(),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters.update(FORMATTERS)
+    environment.globals["missing"] = missing
+    return environment
+
+
+@cache
+def markdown_environment() -> jinja2.Environment:
+    """The environment for the Markdown summary: plain text filters, Markdown escaping by hand."""
+    environment = jinja2.Environment(
+        loader=_loader(),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    plain = {name: _unmarked(function) for name, function in FORMATTERS.items()}
+    environment.filters.update(plain)
+    environment.filters["md"] = markdown_text
+    environment.filters["md_code"] = markdown_code
+    return environment
+
+
+def _unmarked(function):  # type: ignore[no-untyped-def]
+    """The same formatter, with the missing word as plain italics instead of HTML."""
+
+    def format_plain(value, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = function(value, *args, **kwargs)
+        return f"_{result.striptags()}_" if isinstance(result, Markup) else result
+
+    return format_plain

@@ -1,0 +1,140 @@
+"""Rendering a scored study: the HTML scorecard, its Markdown summary, and writing both to a run.
+
+``render_scorecard`` dumps the ``ScoredStudy`` to plain data once, builds the charts and the view
+(``evalkit.report.view``), and hands the result to ``scorecard.html.j2``. The output depends only
+on the scored study: no clock, no environment, no network. The same input gives the same bytes,
+which the golden test holds it to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.errors import RunStoreError
+from evalkit.report import charts, view
+from evalkit.report.environment import html_environment, markdown_environment
+from evalkit.scorecard_data import ScoredStudy, read_scored_study
+
+if TYPE_CHECKING:
+    from evalkit.store import RunDirectory
+
+__all__ = ["SECTIONS", "plain_data", "render_scorecard", "render_markdown", "write_reports"]
+
+#: The scorecard's sections, in reading order: (anchor id, heading).
+SECTIONS = (
+    ("recommendation", "Recommendation"),
+    ("knockouts", "Knock-outs"),
+    ("matrix", "Weighted matrix"),
+    ("performance", "Performance"),
+    ("kpis", "KPIs against today's baseline"),
+    ("faults", "Faults"),
+    ("robustness", "Robustness"),
+    ("assessments", "Assessments"),
+    ("cost", "Cost breakdown"),
+    ("provenance", "Provenance"),
+)
+
+
+def plain_data(scored: ScoredStudy) -> dict[str, Any]:
+    """The scored study as the plain dictionaries templates receive."""
+    return scored.model_dump(mode="json", by_alias=True)
+
+
+def render_scorecard(scored: ScoredStudy) -> str:
+    """The self-contained HTML scorecard for one scored study."""
+    data = plain_data(scored)
+    template = html_environment().get_template("scorecard.html.j2")
+    return template.render(**scorecard_context(data))
+
+
+def render_markdown(scored: ScoredStudy) -> str:
+    """A Markdown summary (recommendation, ranking, knock-outs, provenance) for a PR or wiki."""
+    data = plain_data(scored)
+    template = markdown_environment().get_template("scorecard.md.j2")
+    return template.render(**scorecard_context(data, with_charts=False))
+
+
+def scorecard_context(data: Mapping[str, Any], *, with_charts: bool = True) -> dict[str, Any]:
+    """Everything the scorecard templates read, derived from the plain data."""
+    colours = view.candidate_colours(data["candidates"])
+    rows = view.matrix_rows(data)
+    context: dict[str, Any] = {
+        "data": data,
+        "sections": SECTIONS,
+        "colours": colours,
+        "labels": view.criterion_labels(data),
+        "recommendation": view.recommendation(data),
+        "rows": rows,
+        "kpis": view.kpi_rows(data),
+        "bottlenecks": view.bottleneck_table(data),
+        "assessed": _assessed_sections(data),
+        "robust_rule": view.ROBUST,
+        "fragile_rule": view.FRAGILE,
+        "heat": view.heat,
+        "utilisation_heat": view.utilisation_heat,
+        "charts": _charts(data, rows, colours) if with_charts else {},
+    }
+    return context
+
+
+def _charts(data: Mapping[str, Any], rows: list[dict[str, Any]], colours: dict[str, str]) -> dict[str, Any]:
+    slo = data["slo"].get("p95_cycle_time")
+    analyses = [a for c in data["candidates"] for a in c["performance"]]
+    limits = charts.latency_limits(analyses, slo)
+    performance = {
+        c["name"]: charts.performance_chart(f"p95-{i}", c["name"], c["performance"], colours[c["name"]], slo, limits)
+        for i, c in enumerate(data["candidates"])
+        if c["performance"]
+    }
+    current = {c["id"]: {"current_weight": c["normalised_weight"]} for c in data["criteria"]}
+    current |= {w["criterion_id"]: w for w in data["robustness"]["critical_weights"]}
+    labels = view.criterion_labels(data)
+    crossovers = [
+        (
+            labels.get(x["criterion_id"], x["criterion_id"]),
+            charts.crossover_chart(
+                f"cross-{i}",
+                x,
+                labels.get(x["criterion_id"], x["criterion_id"]),
+                current.get(x["criterion_id"], {}),
+                colours,
+            ),
+        )
+        for i, x in enumerate(data["robustness"]["crossovers"])
+    ]
+    return {
+        "contributions": charts.contribution_chart(data["criteria"], rows) if data["criteria"] else None,
+        "performance": performance,
+        "throughput": charts.throughput_chart(data["candidates"], colours),
+        "crossovers": crossovers,
+        "cost": charts.cost_chart(data["candidates"], data["currency"]),
+    }
+
+
+def _assessed_sections(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per assessed criterion, each candidate's assessments (None where nobody assessed it)."""
+    sections = []
+    for criterion in data["criteria"]:
+        if criterion["kind"] != "assessed":
+            continue
+        entries = []
+        for candidate in data["candidates"]:
+            found = next((a for a in candidate["assessed"] if a["criterion_id"] == criterion["id"]), None)
+            entries.append({"name": candidate["name"], "assessed": found})
+        sections.append({"criterion": criterion, "entries": entries})
+    return sections
+
+
+def write_reports(run: RunDirectory) -> Path:
+    """Render ``scorecard.html`` and ``scorecard.md`` into the run directory; return the HTML path."""
+    scored = read_scored_study(run.scored_path)
+    html = render_scorecard(scored)
+    markdown = render_markdown(scored)
+    for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise RunStoreError(f"{path}: cannot write: {error.strerror or error}") from None
+    return run.html_path

@@ -1,0 +1,218 @@
+"""The scorecard's view: plain scorecard data rearranged into what each section shows.
+
+Templates should only lay out; everything that needs a decision lives here, where it is tested:
+the recommendation and how robust it is, the matrix rows in criterion order, which KPI predictions
+meet their targets, the bottleneck per multiple. Input and output are plain dictionaries and
+lists; nothing here reads files or keeps state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalkit.report.svg import CANDIDATE_COLOURS, colour
+
+__all__ = ["candidate_colours", "recommendation", "matrix_rows", "kpi_rows", "bottleneck_table", "ROBUST", "FRAGILE"]
+
+Data = Mapping[str, Any]
+
+#: The rule for calling a recommendation robust, printed in the report so it can be challenged.
+ROBUST = {"p_best": 0.8, "flip": 0.10}
+FRAGILE = {"p_best": 0.5, "flip": 0.05}
+
+
+def candidate_colours(candidates: Sequence[Data]) -> dict[str, str]:
+    """One colour per candidate, in rank order, used by every chart and legend of the page."""
+    return {c["name"]: colour(CANDIDATE_COLOURS, i) for i, c in enumerate(candidates)}
+
+
+def criterion_labels(data: Data) -> dict[str, str]:
+    return {c["id"]: c["label"] for c in data["criteria"]}
+
+
+def _candidate(data: Data, name: str | None) -> Data | None:
+    return next((c for c in data["candidates"] if c["name"] == name), None)
+
+
+def recommendation(data: Data) -> dict[str, Any]:
+    """Winner, score, P(best), runner-up margin, the smallest flip and a verdict with its rule."""
+    winner = _candidate(data, data["winner"])
+    smaa = data["robustness"]["smaa"]
+    p_best = smaa["p_best"].get(data["winner"]) if smaa and data["winner"] else None
+    flip = _flip(data)
+    runner_up = _runner_up(data)
+    return {
+        "winner": winner,
+        "score": data["winner_score"],
+        "p_best": p_best,
+        "smaa_samples": smaa["samples"] if smaa else None,
+        "runner_up": runner_up,
+        "margin": _margin(data["winner_score"], runner_up),
+        "flip": flip,
+        "verdict": _verdict(p_best, flip),
+        "rationale": data["rationale"] or _composed_rationale(data, winner, runner_up),
+        "knocked_out": [c for c in data["candidates"] if c["knocked_out"]],
+    }
+
+
+def _runner_up(data: Data) -> Data | None:
+    others = [c for c in data["candidates"] if not c["knocked_out"] and c["name"] != data["winner"]]
+    return min(others, key=lambda c: c["rank"]) if others else None
+
+
+def _margin(score: float | None, runner_up: Data | None) -> float | None:
+    if score is None or runner_up is None or runner_up["total"] is None:
+        return None
+    return score - runner_up["total"]
+
+
+def _flip(data: Data) -> dict[str, Any] | None:
+    """The smallest single-weight change that changes the winner, with labels; None if not computed."""
+    robustness = data["robustness"]
+    smallest = robustness["smallest_flip"]
+    if smallest is None:
+        computed = bool(robustness["critical_weights"])
+        return {"computed": computed, "exists": False} if computed else None
+    labels = criterion_labels(data)
+    return {
+        "computed": True,
+        "exists": smallest["change"] is not None,
+        "criterion": labels.get(smallest["criterion_id"], smallest["criterion_id"]),
+        "current": smallest["current_weight"],
+        "critical": smallest["critical_weight"],
+        "change": smallest["change"],
+        "new_winner": smallest["new_winner"],
+        "verb": "Raising" if (smallest["change"] or 0) > 0 else "Lowering",
+    }
+
+
+def _verdict(p_best: float | None, flip: Mapping[str, Any] | None) -> dict[str, str]:
+    """robust / moderately robust / fragile / unknown, by the rule in ``ROBUST`` and ``FRAGILE``."""
+    if p_best is None or flip is None:
+        return {"level": "unknown", "label": "robustness not computed"}
+    change = abs(flip["change"]) if flip.get("exists") else 1.0
+    if p_best >= ROBUST["p_best"] and change >= ROBUST["flip"]:
+        return {"level": "robust", "label": "robust"}
+    if p_best < FRAGILE["p_best"] or change < FRAGILE["flip"]:
+        return {"level": "fragile", "label": "fragile"}
+    return {"level": "moderate", "label": "moderately robust"}
+
+
+def _composed_rationale(data: Data, winner: Data | None, runner_up: Data | None) -> str:
+    """A rationale drawn from the numbers, for scorecards whose scoring wrote none."""
+    if winner is None:
+        return "Every candidate was knocked out, so there is no recommendation; see the knock-outs below."
+    labels = criterion_labels(data)
+    strongest = sorted(
+        (s for s in winner["scores"] if s["contribution"] is not None), key=lambda s: -s["contribution"]
+    )[:2]
+    parts = [f"{winner['name']} scores {_num(winner['total'])} of 100"]
+    if runner_up is not None:
+        parts[0] += f", ahead of {runner_up['name']} ({_num(runner_up['total'])})"
+    if strongest:
+        parts.append(
+            "its largest contributions come from "
+            + " and ".join(
+                f"{labels.get(s['criterion_id'], s['criterion_id']).lower()} ({s['display']})" for s in strongest
+            )
+        )
+    knocked = [c["name"] for c in data["candidates"] if c["knocked_out"]]
+    text = "; ".join(parts) + "."
+    if knocked:
+        text += f" Knocked out before weighting: {', '.join(knocked)}."
+    return text
+
+
+def _num(value: float | None) -> str:
+    return "an incomplete total" if value is None else f"{value:.1f}"
+
+
+def matrix_rows(data: Data) -> list[dict[str, Any]]:
+    """One row per candidate (rank order), one cell per criterion (scorecard order); absent = missing."""
+    rows = []
+    for candidate in data["candidates"]:
+        by_id = {s["criterion_id"]: s for s in candidate["scores"]}
+        cells = [by_id.get(c["id"]) or _absent(c["id"]) for c in data["criteria"]]
+        rows.append(
+            {
+                "name": candidate["name"],
+                "design": candidate["design"],
+                "rank": candidate["rank"],
+                "total": candidate["total"],
+                "total_partial": candidate["total_partial"],
+                "knocked_out": candidate["knocked_out"],
+                "winner": candidate["name"] == data["winner"],
+                "cells": cells,
+            }
+        )
+    return rows
+
+
+def _absent(criterion_id: str) -> dict[str, Any]:
+    return {
+        "criterion_id": criterion_id,
+        "raw": None,
+        "display": "missing",
+        "value": None,
+        "contribution": None,
+        "source": "",
+        "missing": True,
+        "note": "not in scorecard.json",
+        "unit": "",
+        "raw_low": None,
+        "raw_high": None,
+    }
+
+
+def kpi_rows(data: Data) -> list[dict[str, Any]]:
+    """Each KPI: today, target, and each candidate's prediction with whether it meets the target."""
+    rows = []
+    for kpi in data["kpis"]:
+        lower_is_better = kpi["target"] <= kpi["today"]
+        cells = []
+        for candidate in data["candidates"]:
+            value = kpi["predicted"].get(candidate["name"])
+            meets = None if value is None else (value <= kpi["target"] if lower_is_better else value >= kpi["target"])
+            display = kpi["display_predicted"].get(candidate["name"]) if value is not None else None
+            cells.append({"name": candidate["name"], "value": value, "display": display, "meets": meets})
+        rows.append({**kpi, "lower_is_better": lower_is_better, "cells": cells})
+    return rows
+
+
+def bottleneck_table(data: Data) -> dict[str, Any]:
+    """Per candidate and source, the bottleneck resource and its utilisation at each multiple."""
+    multiples = sorted({b["multiple"] for c in data["candidates"] for a in c["performance"] for b in a["bottlenecks"]})
+    rows = []
+    for candidate in data["candidates"]:
+        for analysis in candidate["performance"]:
+            if not analysis["bottlenecks"]:
+                continue
+            by_multiple = {b["multiple"]: b for b in analysis["bottlenecks"]}
+            rows.append(
+                {
+                    "name": candidate["name"],
+                    "source": analysis["source"],
+                    "cells": [by_multiple.get(m) for m in multiples],
+                }
+            )
+    return {"multiples": multiples, "rows": rows}
+
+
+def heat(share: float | None) -> str:
+    """Background for a 0..1 share in the heatmaps: deeper blue for larger shares."""
+    if share is None:
+        return "background: #F1F3F4"
+    alpha = 0.08 + 0.8 * max(0.0, min(1.0, share))
+    return f"background: rgba(0, 114, 178, {alpha:.2f}); color: {'#FFFFFF' if alpha > 0.5 else '#202124'}"
+
+
+def utilisation_heat(share: float | None) -> str:
+    """Background for a utilisation: calm below 70%, amber towards 90%, red at saturation."""
+    if share is None:
+        return "background: #F1F3F4"
+    if share >= 0.9:
+        return "background: #F9D2CF"
+    if share >= 0.7:
+        return "background: #FCE8B2"
+    return "background: #E6F4EA"
