@@ -29,7 +29,7 @@ from evalkit.analysis.model_error import model_vs_measured
 from evalkit.analysis.sustainable import Sustainable, judge_cell, max_sustainable
 from evalkit.analysis.usl import fit_usl
 from evalkit.errors import ScoringError
-from evalkit.metrics import ANALYSIS_METRICS, METRICS_FROM_FAULTS
+from evalkit.metrics import ANALYSIS_METRICS, METRICS_FROM_FAULTS, is_result_metric
 from evalkit.results import ResultTable
 from evalkit.scorecard_data import (
     Bottleneck,
@@ -122,8 +122,11 @@ class Analysis:
         scenario: str | None = None,
         source: SourceChoice = "best",
     ) -> MetricValue:
-        """One analysis metric of one candidate; missing (with the reason) when it cannot be had."""
-        if metric not in ANALYSIS_METRICS:
+        """One analysis metric (or a result metric read at a multiple) of one candidate.
+
+        Missing, with the reason, when it cannot be had; ``source="best"`` prefers measured results.
+        """
+        if metric not in ANALYSIS_METRICS and not is_result_metric(metric):
             raise ScoringError(f"unknown analysis metric {metric!r}")
         found = self.candidates.get(candidate)
         if found is None:
@@ -160,10 +163,10 @@ class Analysis:
         note = f"{curve.scenario} at {at:g}x" + ("" if scenario else " (worst fault)")
         if math.isinf(estimate.mean):
             return MetricValue(metric, math.inf, math.inf, math.inf, curve.source, "not recovered", note)
-        draw = "normal" if estimate.has_interval and estimate.high > estimate.low else "fixed"
+        draw = "t" if estimate.has_interval and estimate.high > estimate.low else "fixed"
         return MetricValue(
             metric, estimate.mean, estimate.low, estimate.high, curve.source,
-            format_value(metric, estimate.mean), note, draw,
+            format_value(metric, estimate.mean), note, draw, estimate.n - 1,
         )  # fmt: skip
 
     def per_replication_ratio(self, curve: Curve, multiple: float, numerator: str, denominator: str) -> list[float]:

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from evalkit.analysis.curves import Cell, Curve, Estimate
-from evalkit.metrics import ANALYSIS_METRICS, DEGRADATION_CLASSES
+from evalkit.analysis.sustainable import format_multiple
+from evalkit.metrics import ANALYSIS_METRICS, DEGRADATION_CLASSES, is_result_metric, result_unit
 from evalkit.units import format_duration
 
 if TYPE_CHECKING:
     from evalkit.analysis.core import Analysis, SourceAnalysis
 
-__all__ = ["MetricValue", "missing", "read_metric", "format_value"]
+__all__ = ["MetricValue", "missing", "read_metric", "format_value", "metric_unit"]
 
-Draw = Literal["fixed", "normal", "triangular"]
+Draw = Literal["fixed", "t", "triangular"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class MetricValue:
     display: str = "missing"
     note: str = ""
     draw: Draw = "fixed"
+    dof: int | None = None  # replications - 1, for drawing a mean from its t-distribution
 
     @property
     def missing(self) -> bool:
@@ -47,16 +49,23 @@ class MetricValue:
 
     @property
     def unit(self) -> str:
-        return ANALYSIS_METRICS.get(self.metric, ("", ""))[0]
+        return metric_unit(self.metric)
 
 
 def missing(metric: str, why: str) -> MetricValue:
     return MetricValue(metric, None, display="missing", note=why)
 
 
+def metric_unit(metric: str) -> str:
+    """The unit of an analysis metric, or of a result metric read at a multiple; "" if unknown."""
+    if metric in ANALYSIS_METRICS:
+        return ANALYSIS_METRICS[metric][0]
+    return result_unit(metric) if is_result_metric(metric) else ""
+
+
 def format_value(metric: str, value: float) -> str:
     """A value with its unit for people: ``2.31 s``, ``1.5%``, ``2.6x``."""
-    unit = ANALYSIS_METRICS.get(metric, ("", ""))[0]
+    unit = metric_unit(metric)
     if math.isinf(value):
         return "∞ (saturated)" if value > 0 else "-∞"
     if unit == "s":
@@ -64,7 +73,7 @@ def format_value(metric: str, value: float) -> str:
     if unit == "ratio":
         return f"{value:.3g}" if metric.endswith("slo_ratio") or "per_workflow" in metric else f"{value:.2%}"
     if unit == "x":
-        return f"{value:.2g}x" if not float(value).is_integer() else f"{value:g}x"
+        return format_multiple(value)
     if unit == "1/s":
         return f"{value:.4g}/s"
     return f"{value:,.4g}" if unit != "currency" else f"{value:,.0f}"
@@ -72,8 +81,8 @@ def format_value(metric: str, value: float) -> str:
 
 def _from_estimate(metric: str, estimate: Estimate, source: str, scale: float = 1.0, note: str = "") -> MetricValue:
     mean, low, high = estimate.mean * scale, estimate.low * scale, estimate.high * scale
-    draw: Draw = "normal" if estimate.has_interval and high > low else "fixed"
-    return MetricValue(metric, mean, low, high, source, format_value(metric, mean), note, draw)
+    draw: Draw = "t" if estimate.has_interval and high > low else "fixed"
+    return MetricValue(metric, mean, low, high, source, format_value(metric, mean), note, draw, estimate.n - 1)
 
 
 def _at_multiple(

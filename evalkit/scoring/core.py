@@ -1,0 +1,219 @@
+"""Scoring a study: from the analysis to the weighted matrix, knock-outs, ranks and robustness.
+
+``score(study, scorecard, analysis, provenance=...)`` fills every field of a ``ScoredStudy``:
+
+1. weights: the scorecard's, normalised, or the AHP weights when the scorecard has comparisons;
+2. per candidate and criterion, the figure and its 0..100 value (``evalkit.scoring.values``),
+   integration coverage and cost (``evalkit.scoring.cost``);
+3. knock-outs, then totals, contributions and ranks (``evalkit.scoring.matrix``);
+4. robustness among the candidates that can win (not knocked out, nothing missing): critical
+   weights and crossovers (``evalkit.scoring.sensitivity``) and SMAA-2 (``evalkit.scoring.smaa``)
+   with a generator seeded from the study's seed;
+5. the rationale and the KPI rows (``evalkit.scoring.narrative``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from evalkit.analysis import Analysis
+from evalkit.scorecard_data import (
+    AhpSummary,
+    CandidateResult,
+    CriterionInfo,
+    Provenance,
+    Robustness,
+    ScoredStudy,
+)
+from evalkit.scoring.ahp import ahp_weights
+from evalkit.scoring.cost import Costed, cost_of, integration_view
+from evalkit.scoring.matrix import knockout_fails, partial_totals, rank, weighted_totals
+from evalkit.scoring.narrative import kpi_rows, rationale
+from evalkit.scoring.sensitivity import critical_weights, crossover
+from evalkit.scoring.smaa import smaa
+from evalkit.scoring.values import Valued, assessed_view, resolve_metric, value_cell
+from evalkit.study import Scorecard, Study
+from evalkit.study.candidates import Candidate
+
+__all__ = ["score", "SMAA_STREAM"]
+
+#: Spawn key that gives SMAA its own random stream under the study's seed.
+SMAA_STREAM = 0x5AAA
+
+
+@dataclass
+class _Row:
+    """One candidate while it is being scored."""
+
+    candidate: Candidate
+    costed: Costed
+    cells: list[Valued]
+    knockouts: list[str] = field(default_factory=list)
+
+
+def _weights(scorecard: Scorecard, file: str | None) -> tuple[np.ndarray, AhpSummary | None]:
+    ids = [c.id for c in scorecard.criteria]
+    if scorecard.ahp is None:
+        stated = scorecard.normalised_weights
+        return np.array([stated[i] for i in ids]), None
+    summary = ahp_weights(scorecard.ahp.criteria, scorecard.ahp.matrix, file=file)
+    return np.array([summary.weights[i] for i in ids]), summary
+
+
+def _criteria(scorecard: Scorecard, weights: np.ndarray) -> list[CriterionInfo]:
+    from evalkit.analysis.lookup import metric_unit
+
+    return [
+        CriterionInfo(
+            id=c.id,
+            label=c.label,
+            kind=c.kind,
+            weight=c.weight,
+            normalised_weight=float(w),
+            direction=c.value_function.direction if c.value_function else c.direction,
+            metric=c.scored_metric,
+            unit=metric_unit(c.scored_metric) if c.scored_metric else f"{c.scale.min:g}-{c.scale.max:g}",
+            description=c.description,
+        )
+        for c, w in zip(scorecard.criteria, weights, strict=True)
+    ]
+
+
+def _knockouts(study: Study, scorecard: Scorecard, analysis: Analysis, row: _Row, warnings: list[str]) -> None:
+    for rule in scorecard.knockouts:
+        found = resolve_metric(
+            analysis,
+            study,
+            row.candidate,
+            row.costed,
+            rule.metric,
+            at_multiple=rule.at_multiple,
+            scenario=rule.scenario,
+        )
+        fails = knockout_fails(found, rule.op, rule.threshold)
+        if fails is None:
+            warnings.append(
+                f"{row.candidate.name}: knock-out {rule.id!r} could not be checked ({rule.metric} missing: {found.note})"
+            )
+        elif fails:
+            row.knockouts.append(
+                f"{rule.reason} ({rule.metric} is {found.display}; needs {rule.op} {rule.threshold:g})"
+            )
+
+
+def _result(
+    row: _Row, weights: np.ndarray, rank_: int, total: float, partial: float, analysis: Analysis, scorecard: Scorecard
+) -> CandidateResult:
+    found = analysis.candidate(row.candidate.name)
+    performance = []
+    if found is not None:
+        performance = [found.sources[s].record(analysis.study) for s in ("load", "sim") if s in found.sources]
+    return CandidateResult(
+        name=row.candidate.name,
+        design=row.candidate.design,
+        description=row.candidate.description,
+        rank=rank_,
+        total=None if np.isnan(total) else float(total),
+        total_partial=float(partial),
+        knocked_out=bool(row.knockouts),
+        knockout_reasons=list(row.knockouts),
+        scores=[cell.score(float(w)) for cell, w in zip(row.cells, weights, strict=True)],
+        performance=performance,
+        model_vs_measured=list(found.model_vs_measured) if found else [],
+        faults=list(found.faults) if found else [],
+        assessed=[
+            assessed_view(row.candidate, c, scorecard.aggregation) for c in scorecard.criteria if c.kind == "assessed"
+        ],
+        cost=row.costed.breakdown,
+        integration=integration_view(analysis.study, row.candidate),
+    )
+
+
+def _robustness(
+    study: Study,
+    scorecard: Scorecard,
+    rows: list[_Row],
+    values: np.ndarray,
+    weights: np.ndarray,
+    rng: np.random.Generator,
+) -> Robustness:
+    """Sensitivity and SMAA among eligible rows (already in rank order)."""
+    if len(rows) < 2:
+        return Robustness()
+    names = [r.candidate.name for r in rows]
+    ids = [c.id for c in scorecard.criteria]
+    critical = critical_weights(values, weights, names, ids)
+    flips = [c for c in critical if c.change is not None]
+    samples = scorecard.robustness.smaa_samples
+    drawn = np.stack([np.stack([cell.draw(rng, samples) for cell in r.cells], axis=1) for r in rows], axis=1)
+    return Robustness(
+        critical_weights=critical,
+        crossovers=[crossover(values, weights, names, j, cid) for j, cid in enumerate(ids)],
+        smaa=smaa(drawn, weights, names, ids, rng=rng, seed=study.seed, band=scorecard.robustness.weight_band),
+        smallest_flip=min(flips, key=lambda c: abs(c.change or 0.0)) if flips else None,
+    )
+
+
+def _warnings(rows: list[_Row], scorecard: Scorecard, analysis: Analysis) -> list[str]:
+    found = []
+    for row in rows:
+        for cell, criterion in zip(row.cells, scorecard.criteria, strict=True):
+            if cell.value is None:
+                found.append(f"{row.candidate.name}: {criterion.id} is missing ({cell.raw.note or 'no data'})")
+        if not row.costed.sized_from_data:
+            found.append(f"{row.candidate.name}: {row.costed.note}")
+        if analysis.candidate(row.candidate.name) is None:
+            found.append(f"{row.candidate.name}: no simulation or load-test results")
+    return found
+
+
+def score(
+    study: Study,
+    scorecard: Scorecard,
+    analysis: Analysis,
+    *,
+    provenance: Provenance,
+    rng: np.random.Generator | None = None,
+    scorecard_file: str | None = None,
+) -> ScoredStudy:
+    """Score every candidate of the study; the generator defaults to one seeded from the study's seed."""
+    rng = rng or np.random.default_rng(np.random.SeedSequence(study.seed, spawn_key=(SMAA_STREAM,)))
+    weights, ahp = _weights(scorecard, scorecard_file)
+    warnings: list[str] = []
+    rows = []
+    for candidate in study.candidates:
+        costed = cost_of(study, candidate, analysis)
+        cells = [value_cell(analysis, study, scorecard, candidate, costed, c) for c in scorecard.criteria]
+        row = _Row(candidate, costed, cells)
+        _knockouts(study, scorecard, analysis, row, warnings)
+        rows.append(row)
+    values = np.array([[np.nan if c.value is None else c.value for c in r.cells] for r in rows], dtype=float)
+    totals, partials = weighted_totals(values, weights), partial_totals(values, weights)
+    out = np.array([bool(r.knockouts) for r in rows])
+    ranks = rank(totals, partials, out)
+    order = sorted(range(len(rows)), key=lambda i: (ranks[i], rows[i].candidate.name))
+    eligible = [i for i in order if not out[i] and not np.isnan(totals[i])]
+    winner = rows[eligible[0]].candidate.name if eligible else None
+    robustness = _robustness(study, scorecard, [rows[i] for i in eligible], values[eligible], weights, rng)
+    results = [_result(rows[i], weights, int(ranks[i]), totals[i], partials[i], analysis, scorecard) for i in order]
+    criteria = _criteria(scorecard, weights)
+    return ScoredStudy(
+        provenance=provenance,
+        slo={
+            "p95_cycle_time": study.slo.p95_cycle_time,
+            "p99_cycle_time": study.slo.p99_cycle_time,
+            "max_error_rate": study.slo.max_error_rate,
+        },
+        currency=study.costing.currency,
+        criteria=criteria,
+        candidates=results,
+        winner=winner,
+        winner_score=float(totals[eligible[0]]) if eligible else None,
+        rationale=rationale(results, winner, criteria, robustness),
+        robustness=robustness,
+        kpis=kpi_rows(study, analysis),
+        warnings=warnings + _warnings(rows, scorecard, analysis),
+        ahp=ahp,
+    )

@@ -1,0 +1,94 @@
+"""Scoring a run directory: read its results, study and manifest; write ``scorecard.json``.
+
+This is the one place scoring touches the disk. ``score_run`` re-reads everything from the run's
+own copies (``study.yaml``, ``scorecard.yaml``, ``results.csv``, ``manifest.json``), so a run can be
+re-scored long after the original files changed; ``scorecard`` may name another scorecard file to
+judge the same results by a different yardstick (the provenance then says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from evalkit.analysis import analyse
+from evalkit.errors import RunStoreError
+from evalkit.results import ResultTable
+from evalkit.scorecard_data import Provenance, ScoredStudy, write_scored_study
+from evalkit.store import RunDirectory
+from evalkit.study import Scorecard, Study, load_study_with_scorecard
+
+__all__ = ["provenance_of", "score_run"]
+
+
+def _sources(table: ResultTable, source: str) -> list[str]:
+    frame = table.frame
+    return sorted(set(frame.loc[frame["source"] == source, "candidate"]))
+
+
+def provenance_of(
+    run: RunDirectory,
+    manifest: dict[str, Any],
+    study: Study,
+    scorecard: Scorecard,
+    table: ResultTable,
+    scorecard_file: Path,
+) -> Provenance:
+    """Where the numbers came from, from the run's manifest and results."""
+    versions = dict(manifest.get("versions", {}))
+    frame = table.frame
+    sim = frame[frame["source"] == "sim"]
+    notes = []
+    if scorecard_file != run.scorecard_path:
+        notes.append(f"scored with {scorecard_file} instead of the run's own scorecard.yaml")
+    return Provenance(
+        run_id=str(manifest.get("run_id", run.run_id)),
+        created=str(manifest.get("created", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))),
+        study_name=study.name,
+        study_title=study.title,
+        study_file=str(manifest.get("study_file", run.study_path)),
+        study_sha256=str(manifest.get("study_sha256", "")),
+        scorecard_name=scorecard.name,
+        scorecard_file=str(scorecard_file if notes else manifest.get("scorecard_file", scorecard_file)),
+        seed=study.seed,
+        evalkit_version=str(versions.pop("evalkit", _evalkit_version())),
+        library_versions={str(k): str(v) for k, v in versions.items()},
+        quick=bool(manifest.get("options", {}).get("quick", False)),
+        simulated=_sources(table, "sim"),
+        measured=_sources(table, "load"),
+        replications=int(sim["replication"].max()) + 1 if len(sim) else None,
+        multiples=sorted({float(m) for m in frame["multiple"]}),
+        notes=notes,
+    )
+
+
+def _evalkit_version() -> str:
+    from evalkit import __version__
+
+    return __version__
+
+
+def score_run(run: RunDirectory, *, scorecard: str | Path | None = None) -> ScoredStudy:
+    """Analyse and score a run's results and write ``scorecard.json`` into it."""
+    manifest = run.manifest()
+    scorecard_file = Path(scorecard) if scorecard is not None else run.scorecard_path
+    study, card = load_study_with_scorecard(run.study_path, scorecard_path=scorecard_file)
+    seed = manifest.get("options", {}).get("seed")
+    if seed is not None:
+        # `evalkit run --seed` overrides the study's seed; SMAA must follow it to be reproducible.
+        study = study.model_copy(update={"seed": int(seed)})
+    table = run.results()
+    if not len(table):
+        raise RunStoreError(f"{run.path}: no results to score yet (results.csv is missing or empty)")
+    from evalkit.scoring.core import score
+
+    scored = score(
+        study,
+        card,
+        analyse(study, table),
+        provenance=provenance_of(run, manifest, study, card, table, scorecard_file),
+        scorecard_file=str(scorecard_file),
+    )
+    write_scored_study(scored, run.scored_path)
+    return scored
