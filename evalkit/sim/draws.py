@@ -1,0 +1,62 @@
+"""The random numbers a replication deals to its workflows, drawn a block at a time.
+
+Each workflow is dealt, at arrival and in arrival order, the service time of every step's first
+attempt, one coin per step deciding whether that attempt raises its exception, and the coin that
+picks its broker partition. Because they are drawn per workflow rather than when a step happens
+to run, workflow *i* gets the same numbers under every design (common random numbers, workflow
+by workflow), even though the designs run steps in different orders and at different times.
+Drawing a block of 1024 workflows' numbers per NumPy call keeps the cost per number tiny.
+
+Everything a design asks for on demand (a retry's new service time and coin, a person's
+resolution time, the automation coin of a human exception, a duplicate delivery's coin and
+work) comes from the streams' ``extra`` generators through ``Batch``es.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evalkit.dists import BATCH_SIZE, Batch, sample
+from evalkit.sim.flow import Plan
+from evalkit.sim.streams import Streams
+
+__all__ = ["Draws"]
+
+
+class Draws:
+    """Per-workflow blocks and on-demand batches of one replication's random numbers."""
+
+    def __init__(self, plan: Plan, streams: Streams, block: int = BATCH_SIZE) -> None:
+        self._plan = plan
+        self._streams = streams
+        self._block = block
+        self._rows: list[tuple[list[float], list[float], float]] = []
+        self._next = 0
+        extra = streams.service.extra
+        self.service = [Batch.of(step.service, extra) for step in plan.steps]
+        self.resolution = [
+            Batch.of(step.exception.resolution_time, extra)
+            if getattr(step.exception, "resolution_time", None) is not None
+            else None
+            for step in plan.steps
+        ]
+        self.coin = Batch.uniform(streams.exceptions.extra)
+        self.duplicate = Batch.uniform(streams.routing.extra)
+
+    def workflow(self) -> tuple[list[float], list[float], float]:
+        """The next workflow's first-attempt service times, exception coins and partition coin."""
+        if self._next == len(self._rows):
+            self._rows = self._deal()
+            self._next = 0
+        row = self._rows[self._next]
+        self._next += 1
+        return row
+
+    def _deal(self) -> list[tuple[list[float], list[float], float]]:
+        size, steps = self._block, self._plan.steps
+        service = np.empty((size, len(steps)))
+        for column, step in enumerate(steps):
+            service[:, column] = sample(step.service, self._streams.service.per_workflow, size)
+        luck = self._streams.exceptions.per_workflow.random((size, len(steps)))
+        partition = self._streams.routing.per_workflow.random(size)
+        return list(zip(service.tolist(), luck.tolist(), partition.tolist(), strict=True))

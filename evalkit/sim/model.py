@@ -1,0 +1,200 @@
+"""One simulated cell: a candidate's design, in a scenario, at a load multiple, one replication.
+
+``Model`` builds the stations (systems and staff pools, then the design's own), deals the
+workflows their random numbers, starts them at their intended times and runs SimPy in up to
+two phases:
+
+1. **Measure**: until the horizon. Workflows starting in ``[warmup, horizon)`` are counted. If
+   the backlog passes a hard limit first, the window ends there (a run past saturation must not
+   simulate an ever-growing queue for ages).
+2. **Drain**: arrivals keep coming (uncounted) so the counted workflows finish under the same
+   load, until every counted workflow has ended and the backlog has recovered from a fault, or
+   for at most one more window length.
+
+The run is **saturated** when the backlog grows without bound, judged four ways: the backlog hit
+the hard limit; some station was offered more work in the window than its capacity could do in
+the time it was up (offered load ≥ 1); the backlog's slope exceeded a tenth of the arrival rate;
+or the counted workflows could not drain. A saturated run skips the drain: its unfinished
+workflows enter the cycle-time statistics with their age so far (a lower bound).
+
+The result is a flat ``metric -> value`` mapping with the names of ``evalkit.metrics``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+from simpy.events import AnyOf, Process, Timeout
+
+from evalkit.sim.arrivals import arrival_times
+from evalkit.sim.designs import design_class
+from evalkit.sim.draws import Draws
+from evalkit.sim.faults import schedule_outages
+from evalkit.sim.flow import Flow, Plan
+from evalkit.sim.station import Station, Visit
+from evalkit.sim.streams import Streams
+from evalkit.sim.tally import Tally
+from evalkit.sim.walker import Walker
+from evalkit.study import Fault, Study
+
+__all__ = ["BACKLOG_LIMIT_FLOOR", "SATURATION_GROWTH_SHARE", "Model"]
+
+#: A backlog slope above this share of the arrival rate means saturation.
+SATURATION_GROWTH_SHARE = 0.10
+#: The hard backlog limit is at least this many workflows (and 20 SLO-p95s of arrivals).
+BACKLOG_LIMIT_FLOOR = 10_000
+
+
+class Model:
+    """The SimPy model of one cell."""
+
+    def __init__(
+        self, study: Study, candidate: str, multiple: float, streams: Streams, fault: Fault | None = None
+    ) -> None:
+        self.study = study
+        self.candidate = study.candidate(candidate)
+        self.multiple = multiple
+        self.env = simpy.Environment()
+        traffic = study.traffic
+        self.window = (traffic.warmup, traffic.horizon)
+        self.plan = Plan.of(study)
+        self.draws = Draws(self.plan, streams)
+        self.stations: list[Station] = []
+        limit = max(BACKLOG_LIMIT_FLOOR, math.ceil(20 * traffic.peak_rate * multiple * study.slo.p95_cycle_time))
+        self.tally = Tally(self.env, self.window, limit)
+        self.systems = {s.name: self.station(f"system:{s.name}", s.capacity) for s in study.workload.systems}
+        self.staff = {p.name: self.station(f"staff:{p.name}", p.capacity) for p in study.workload.staff}
+        self.work = [self.systems[s.system] if s.system else self.staff[s.staff] for s in self.plan.steps]  # type: ignore[index]
+        self.resolvers = [self._resolver(s.exception) for s in self.plan.steps]
+        self.design = design_class(self.candidate.design)(self)
+        self.walker = Walker(self)
+        self.fault = schedule_outages(self, fault)
+        self._times = arrival_times(traffic, multiple, streams.arrivals.per_workflow)
+        self._demand_before = [0.0] * len(self.stations)
+        self.saturated = False
+
+    def station(self, name: str, capacity: int) -> Station:
+        """A new measured station (designs call this for their own resources)."""
+        station = Station(self.env, name, capacity, self.window)
+        self.stations.append(station)
+        return station
+
+    def _resolver(self, exception: object) -> Station | None:
+        pool = getattr(exception, "pool", None)
+        return self.staff[pool] if pool is not None else None
+
+    def end(self, flow: Flow, outcome: str) -> None:
+        """End a workflow (completed, failed or lost)."""
+        self.tally.end(flow, outcome)
+
+    def _arrivals(self) -> Visit:
+        env, tally, draws, plan, begin = self.env, self.tally, self.draws, self.plan, self.walker.begin
+        start, end = self.window
+        for index, at in enumerate(self._times):
+            yield Timeout(env, at - env.now)
+            service, luck, partition = draws.workflow()
+            flow = Flow(index, at, start <= at < end, service, luck, partition, plan)
+            tally.arrive(flow)
+            begin(flow)
+
+    def _window_opens(self) -> Visit:
+        yield Timeout(self.env, self.window[0])
+        self._demand_before = [station.demand for station in self.stations]
+
+    def run(self) -> dict[str, float]:
+        """Simulate the cell and return its metrics."""
+        env, tally = self.env, self.tally
+        Process(env, self._window_opens())
+        Process(env, self._arrivals())
+        env.run(until=AnyOf(env, [Timeout(env, self.window[1]), tally.overload]))
+        self._close_window(env.now)
+        if not self.saturated and (tally.live or not tally.recovery_settled):
+            self._drain()
+        for station in self.stations:
+            station.close()
+        tally.finish()
+        return self._metrics()
+
+    def _close_window(self, end: float) -> None:
+        tally = self.tally
+        tally.close_window(end)
+        for station in self.stations:
+            station.window_end = min(station.window_end, end)
+        self.span = tally.window_end - tally.window_start
+        self.backlog_end = tally.wip
+        self.growth = tally.backlog_growth()
+        self.offered_rate = tally.started / self.span if self.span > 0 else math.nan
+        self.saturated = (
+            tally.overload.triggered
+            or self._overloaded_station(end)
+            or self.growth > SATURATION_GROWTH_SHARE * self.offered_rate
+        )
+
+    def _overloaded_station(self, end: float) -> bool:
+        """Was any station asked for more service than it could give while it was up?"""
+        for station, before in zip(self.stations, self._demand_before, strict=True):
+            demand = station.demand - before
+            available = station.capacity * (self.span - station.down_time_until(end))
+            if demand > 0 and demand >= available:
+                return True
+        return False
+
+    def _drain(self) -> None:
+        env, tally = self.env, self.tally
+        drained = env.event()
+        tally.drained = drained
+        env.run(until=AnyOf(env, [drained, Timeout(env, self.span)]))
+        tally.drained = None
+        if tally.live:
+            self.saturated = True
+
+    def _metrics(self) -> dict[str, float]:
+        tally, span = self.tally, self.span
+        ended = tally.completed + tally.failed + tally.lost
+        metrics: dict[str, float] = {
+            "offered_rate": self.offered_rate,
+            "started": tally.started,
+            "completed": tally.completed,
+            "failed": tally.failed,
+            "lost": tally.lost,
+            "completed_rate": tally.completions_in_window / span,
+            "error_rate": (tally.failed + tally.lost) / ended if ended else math.nan,
+            "cycle_time_mean": tally.cycle_time_mean,
+            "cycle_time_p50": tally.cycle_time(50),
+            "cycle_time_p95": tally.cycle_time(95),
+            "cycle_time_p99": tally.cycle_time(99),
+            "backlog_end": self.backlog_end,
+            "backlog_growth": self.growth,
+            "saturated": float(self.saturated),
+            "little_l": tally.area / span,
+            "little_lambda_w": tally.sojourn_sum / span,
+            "exceptions": tally.exceptions,
+            "manual_interventions": tally.manual_interventions,
+            "dead_lettered": tally.dead_lettered,
+            "duplicates": tally.duplicates,
+        }
+        metrics.update(self._station_metrics())
+        if self.fault is not None:
+            metrics.update(self.fault.metrics(self))
+        return metrics
+
+    def _station_metrics(self) -> dict[str, float]:
+        """Utilisation, mean wait and mean queue per resource; stations of one name are one resource."""
+        groups: dict[str, list[Station]] = {}
+        for station in self.stations:
+            groups.setdefault(station.name, []).append(station)
+        metrics: dict[str, float] = {}
+        for name, stations in groups.items():
+            capacity = sum(s.capacity for s in stations)
+            waits = sum(s.waits for s in stations)
+            metrics[f"utilization:{name}"] = sum(s.busy_time for s in stations) / (capacity * self.span)
+            if waits:
+                metrics[f"wait_mean:{name}"] = sum(s.wait_sum for s in stations) / waits
+            metrics[f"queue_mean:{name}"] = sum(s.queue_time for s in stations) / self.span
+        return metrics
+
+    @property
+    def visits(self) -> int:
+        """Resource visits served so far, every station counted (the benchmark's unit of work)."""
+        return sum(station.served for station in self.stations)
