@@ -45,6 +45,8 @@ RESULT_METRICS: Final[dict[str, str]] = {
     "lost": "count",
     "late_starts": "count",
     "dropped_starts": "count",
+    "achieved_rate": "1/s",
+    "timeouts": "count",
     "stalled_workflows": "count",
     "recovery_time": "s",
     "little_l": "count",

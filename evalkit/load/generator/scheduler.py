@@ -1,0 +1,146 @@
+"""The open-model arrival scheduler: one stage's intended starts, each on its own greenlet.
+
+The intended start times are drawn before the stage begins (``evalkit.load.arrivals``); the
+scheduler sleeps until each one and hands it to a greenlet from a bounded pool. It never waits
+for a workflow to finish before starting the next, so the target's speed cannot change the
+offered load. If the pool is full the arrival is *dropped* and counted; a start sent more than
+``late_after`` seconds after its intended time is counted *late*. Beside it, a sampler records
+the number of workflows in the system at a fixed interval, and (for a reference platform)
+worker 0 snapshots ``/metrics`` at the edges of the measurement window.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+import gevent.pool
+import numpy as np
+from pydantic import TypeAdapter
+
+from evalkit.load.arrivals import arrival_offsets
+from evalkit.load.generator.client import WorkflowClient
+from evalkit.load.recording import StageRecorder
+from evalkit.load.spec import GeneratorSpec, StagePlan
+from evalkit.study.traffic import Profile
+
+__all__ = ["run_stage"]
+
+#: Lead time between planning a stage and its first intended start, so that start is not late.
+_LEAD = 0.05
+
+
+def _streams(plan: StagePlan, worker: int) -> tuple[np.random.Generator, np.random.Generator]:
+    sequence = np.random.SeedSequence(entropy=plan.seed_entropy, spawn_key=(*plan.seed_key, worker))
+    arrivals, identities = sequence.spawn(2)
+    return np.random.default_rng(arrivals), np.random.default_rng(identities)
+
+
+def _offsets(spec: GeneratorSpec, plan: StagePlan, worker: int, rng: np.random.Generator) -> np.ndarray:
+    profile = TypeAdapter(Profile).validate_python(spec.profile) if spec.profile else None
+    share = None
+    if profile is not None and profile.kind != "flat":
+        share = lambda t: profile.share(t / spec.time_scale)  # noqa: E731 - the profile runs on study time
+    return arrival_offsets(
+        plan.rate / spec.workers,
+        spec.warmup + spec.window,
+        spec.arrivals,  # type: ignore[arg-type]
+        rng,
+        share=share,
+        max_share=profile.max_share if profile is not None else 1.0,
+        phase=worker / spec.workers,
+    )
+
+
+def _every(interval: float, origin: float, until: float, action: Callable[[], None]) -> None:
+    """Call ``action`` at ``origin + k·interval`` (no drift) until ``until``."""
+    tick = 0
+    while True:
+        due = origin + tick * interval
+        if due > until:
+            return
+        gevent.sleep(max(due - time.monotonic(), 0))
+        action()
+        tick += 1
+
+
+def _snapshot(base_url: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+
+
+def _reference_window(spec: GeneratorSpec, base_url: str, origin: float, into: dict[str, Any]) -> None:
+    gevent.sleep(max(origin + spec.warmup - time.monotonic(), 0))
+    into["before"] = _snapshot(base_url)
+    gevent.sleep(max(origin + spec.warmup + spec.window - time.monotonic(), 0))
+    into["after"] = _snapshot(base_url)
+
+
+def run_stage(
+    spec: GeneratorSpec,
+    plan: StagePlan,
+    worker: int,
+    client: WorkflowClient,
+    progress: Callable[[float], None],
+) -> StageRecorder:
+    """Offer one stage's arrivals, wait for them up to the drain timeout, and return the record."""
+    arrival_rng, identity_rng = _streams(plan, worker)
+    offsets = _offsets(spec, plan, worker, arrival_rng)
+    recorder = StageRecorder(spec.warmup, spec.warmup + spec.window, spec.sample_interval)
+    pool = gevent.pool.Pool(spec.max_in_flight)
+    origin = time.monotonic() + _LEAD
+    arrivals_end = origin + spec.warmup + spec.window
+    helpers = [
+        gevent.spawn(_every, spec.sample_interval, origin, arrivals_end + 1e-6, recorder.sample),
+        gevent.spawn(
+            _every, 0.5, origin, arrivals_end, lambda: progress((time.monotonic() - origin) / (arrivals_end - origin))
+        ),
+    ]
+    reference: dict[str, Any] = {}
+    if spec.reference and worker == 0:
+        helpers.append(gevent.spawn(_reference_window, spec, client.target.base_url, origin, reference))
+    _offer(spec, plan, worker, offsets, origin, pool, recorder, client, identity_rng)
+    gevent.sleep(max(arrivals_end - time.monotonic(), 0))
+    pool.join(timeout=spec.drain)
+    pool.kill(block=True, timeout=5)
+    gevent.joinall(helpers, timeout=5)
+    if reference.get("before") and reference.get("after"):
+        recorder.reference = reference
+    progress(1.0)
+    return recorder
+
+
+def _offer(
+    spec: GeneratorSpec,
+    plan: StagePlan,
+    worker: int,
+    offsets: np.ndarray,
+    origin: float,
+    pool: gevent.pool.Pool,
+    recorder: StageRecorder,
+    client: WorkflowClient,
+    identity_rng: np.random.Generator,
+) -> None:
+    needs_uuid = "{{uuid}}" in json.dumps(client.target.start.body or {})
+    sent = 0
+    for index, offset in enumerate(offsets.tolist()):
+        intended = origin + offset
+        delay = intended - time.monotonic()
+        if delay > 0:
+            gevent.sleep(delay)
+        recorder.scheduled(offset)
+        if pool.full() or sent >= spec.max_requests:
+            recorder.dropped(offset)
+            continue
+        sent += 1
+        identity = str(uuid.UUID(bytes=identity_rng.bytes(16), version=4)) if needs_uuid else ""
+        seq = index * spec.workers + worker
+        pool.spawn(client.run, recorder, offset, intended, seq, identity)

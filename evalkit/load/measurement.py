@@ -1,0 +1,109 @@
+"""From a stage's merged record to the result metrics the simulation also writes.
+
+Every duration the generator measured is wall-clock; a reference platform running at
+``time_scale`` real seconds per study second is converted back, so a measured ``cycle_time_p95``
+and a simulated one are in the same unit. Rates are per study second.
+
+**Saturation.** A finite window cannot prove that a backlog grows *without bound*; what it can
+show is that the backlog grew by more than the noise of a stable queue. A stage is flagged
+saturated when the least-squares growth of workflows in the system over the window exceeds both
+10% of the window's arrivals and three Poisson standard deviations of them (``3·sqrt(n)``), or
+when arrivals had to be dropped because the bounded pool of in-flight workflows was full.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from evalkit.load.recording import StageRecord
+from evalkit.load.reference.telemetry import window_metrics
+
+__all__ = ["SATURATION_SHARE", "backlog_growth", "is_saturated", "stage_metrics"]
+
+SATURATION_SHARE = 0.10
+
+
+def backlog_growth(record: StageRecord) -> float:
+    """Least-squares slope of workflows in the system over the window, per wall-clock second."""
+    times, counts = record.window_samples()
+    if len(times) < 3:
+        return math.nan
+    slope, _ = np.polyfit(times, counts, 1)
+    return float(slope)
+
+
+def is_saturated(record: StageRecord, growth_per_second: float) -> bool:
+    """Whether the window's backlog grew beyond what a stable queue shows (see the module doc)."""
+    if record.counts["dropped"] > 0:
+        return True
+    if math.isnan(growth_per_second):
+        return False
+    arrivals = record.counts["scheduled"]
+    grown = growth_per_second * (record.window_end - record.window_start)
+    return grown > max(SATURATION_SHARE * arrivals, 3.0 * math.sqrt(arrivals), 1.0)
+
+
+def _seconds(histogram_value: int, time_scale: float) -> float:
+    return histogram_value / 1e6 / time_scale
+
+
+def _cycle_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
+    completed = record.counts["completed"]
+    if not completed:
+        return dict.fromkeys(("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99"), math.nan)
+    histogram = record.cycle
+    return {
+        "cycle_time_mean": record.cycle_sum / completed / time_scale,
+        "cycle_time_p50": _seconds(histogram.get_value_at_percentile(50), time_scale),
+        "cycle_time_p95": _seconds(histogram.get_value_at_percentile(95), time_scale),
+        "cycle_time_p99": _seconds(histogram.get_value_at_percentile(99), time_scale),
+    }
+
+
+def _start_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
+    if not record.start_latency_count:
+        return {"start_latency_mean": math.nan, "start_latency_p95": math.nan}
+    return {
+        "start_latency_mean": record.start_latency_sum / record.start_latency_count / time_scale,
+        "start_latency_p95": _seconds(record.start_latency.get_value_at_percentile(95), time_scale),
+    }
+
+
+def _backlog_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
+    growth = backlog_growth(record)
+    _, counts = record.window_samples()
+    return {
+        "backlog_end": float(counts[-1]) if len(counts) else math.nan,
+        # per wall-clock second -> per study second
+        "backlog_growth": growth * time_scale,
+        "saturated": float(is_saturated(record, growth)),
+    }
+
+
+def stage_metrics(record: StageRecord, *, offered_rate: float, time_scale: float) -> dict[str, float]:
+    """Result metrics of one stage; ``offered_rate`` is what was asked for, per study second."""
+    counts = record.counts
+    window = (record.window_end - record.window_start) / time_scale
+    ended = counts["completed"] + counts["failed"] + counts["lost"] + counts["timeouts"]
+    metrics = {
+        "offered_rate": offered_rate,
+        "started": float(counts["started"]),
+        "achieved_rate": counts["started"] / window,
+        "completed": float(counts["completed"]),
+        "failed": float(counts["failed"]),
+        "lost": float(counts["lost"]),
+        "timeouts": float(counts["timeouts"]),
+        "completed_rate": counts["completed"] / window,
+        # A workflow the load test gave up on is an error to the business that waited for it.
+        "error_rate": (counts["failed"] + counts["lost"] + counts["timeouts"]) / ended if ended else math.nan,
+        "late_starts": float(counts["late"]),
+        "dropped_starts": float(counts["dropped"]),
+        **_cycle_metrics(record, time_scale),
+        **_start_metrics(record, time_scale),
+        **_backlog_metrics(record, time_scale),
+    }
+    if record.reference:
+        metrics.update(window_metrics(record.reference["before"], record.reference["after"]))
+    return metrics

@@ -1,0 +1,166 @@
+"""What one generator process records during one stage, and how processes' records merge.
+
+A **cohort** is the workflows whose *intended* start falls in the stage's measurement window;
+only they are counted, whatever time they actually started or ended. Their cycle times and
+start-call latencies go into HDR histograms (3 significant digits, microseconds), so memory stays
+bounded at any rate and several processes' histograms merge exactly (encode, decode and add, never
+an average of percentiles). Alongside, the number of workflows in the system (intended start
+passed, not yet ended) is sampled at a fixed interval: its slope over the window is the backlog
+growth that tells a saturated target from a slow one.
+
+This module is plain Python: the generator fills a ``StageRecorder`` under gevent and ships
+``to_json()``; the calling process rebuilds and merges them with ``merge_records``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+__all__ = [
+    "HIGHEST_MICROSECONDS",
+    "OUTCOMES",
+    "Outcome",
+    "StageRecord",
+    "StageRecorder",
+    "merge_records",
+    "new_histogram",
+]
+
+#: Longest duration a histogram holds: one week, in microseconds (longer values are clamped).
+HIGHEST_MICROSECONDS = 7 * 24 * 3600 * 1_000_000
+SIGNIFICANT_DIGITS = 3
+Outcome = Literal["completed", "failed", "lost", "timeout"]
+OUTCOMES: tuple[str, ...] = ("completed", "failed", "lost", "timeout")
+_COUNTS = ("scheduled", "started", "completed", "failed", "lost", "timeouts", "late", "dropped")
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(1, HIGHEST_MICROSECONDS, SIGNIFICANT_DIGITS)
+
+
+def _microseconds(seconds: float) -> int:
+    return min(max(round(seconds * 1e6), 1), HIGHEST_MICROSECONDS)
+
+
+@dataclass
+class StageRecord:
+    """Everything counted for one stage's cohort, by one process or merged over several."""
+
+    window_start: float
+    window_end: float
+    sample_interval: float
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+    cycle: HdrHistogram = field(default_factory=new_histogram)
+    start_latency: HdrHistogram = field(default_factory=new_histogram)
+    cycle_sum: float = 0.0
+    start_latency_sum: float = 0.0
+    start_latency_count: int = 0
+    in_system: list[int] = field(default_factory=list)
+    reference: dict[str, Any] | None = None
+    in_system_now: int = 0  # recording side: workflows whose intended start passed and that have not ended
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "sample_interval": self.sample_interval,
+            "counts": self.counts,
+            "cycle": self.cycle.encode().decode("ascii"),
+            "start_latency": self.start_latency.encode().decode("ascii"),
+            "cycle_sum": self.cycle_sum,
+            "start_latency_sum": self.start_latency_sum,
+            "start_latency_count": self.start_latency_count,
+            "in_system": self.in_system,
+            "reference": self.reference,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StageRecord:
+        record = cls(data["window_start"], data["window_end"], data["sample_interval"])
+        record.counts = {name: int(data["counts"].get(name, 0)) for name in _COUNTS}
+        record.cycle.decode_and_add(data["cycle"])
+        record.start_latency.decode_and_add(data["start_latency"])
+        record.cycle_sum = float(data["cycle_sum"])
+        record.start_latency_sum = float(data["start_latency_sum"])
+        record.start_latency_count = int(data["start_latency_count"])
+        record.in_system = [int(n) for n in data["in_system"]]
+        record.reference = data.get("reference")
+        return record
+
+    def window_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sample times and in-system counts inside the measurement window."""
+        counts = np.asarray(self.in_system, dtype=float)
+        times = np.arange(len(counts)) * self.sample_interval
+        inside = (times >= self.window_start - 1e-9) & (times <= self.window_end + 1e-9)
+        return times[inside], counts[inside]
+
+
+class StageRecorder(StageRecord):
+    """The recording side: one generator process calls these as its workflows progress."""
+
+    def in_cohort(self, offset: float) -> bool:
+        return self.window_start <= offset < self.window_end
+
+    def scheduled(self, offset: float) -> None:
+        if self.in_cohort(offset):
+            self.counts["scheduled"] += 1
+
+    def dropped(self, offset: float) -> None:
+        if self.in_cohort(offset):
+            self.counts["dropped"] += 1
+
+    def started(self, offset: float, lateness: float, late_after: float) -> None:
+        """A start call is about to be sent ``lateness`` seconds after its intended time."""
+        self._enter()
+        if self.in_cohort(offset):
+            self.counts["started"] += 1
+            if lateness > late_after:
+                self.counts["late"] += 1
+
+    def start_answered(self, offset: float, latency: float) -> None:
+        if self.in_cohort(offset):
+            self.start_latency.record_value(_microseconds(latency))
+            self.start_latency_sum += latency
+            self.start_latency_count += 1
+
+    def ended(self, offset: float, outcome: Outcome, cycle_time: float) -> None:
+        self.in_system_now -= 1
+        if not self.in_cohort(offset):
+            return
+        self.counts["timeouts" if outcome == "timeout" else outcome] += 1
+        if outcome == "completed":
+            self.cycle.record_value(_microseconds(cycle_time))
+            self.cycle_sum += cycle_time
+
+    def sample(self) -> None:
+        self.in_system.append(self.in_system_now)
+
+    def _enter(self) -> None:
+        self.in_system_now += 1
+
+
+def merge_records(records: list[StageRecord]) -> StageRecord:
+    """One record for a stage from every process's record (exact: counts add, histograms add)."""
+    first = records[0]
+    merged = StageRecord(first.window_start, first.window_end, first.sample_interval)
+    length = max(len(r.in_system) for r in records)
+    in_system = np.zeros(length, dtype=int)
+    for record in records:
+        for name, value in record.counts.items():
+            merged.counts[name] += value
+        merged.cycle.add(record.cycle)
+        merged.start_latency.add(record.start_latency)
+        merged.cycle_sum += record.cycle_sum
+        merged.start_latency_sum += record.start_latency_sum
+        merged.start_latency_count += record.start_latency_count
+        samples = np.asarray(record.in_system, dtype=int)
+        # A process that stopped sampling early held its last count (nothing new arrived there).
+        padded = np.pad(samples, (0, length - len(samples)), mode="edge") if len(samples) else np.zeros(length, int)
+        in_system += padded
+        merged.reference = merged.reference or record.reference
+    merged.in_system = in_system.tolist()
+    return merged

@@ -1,0 +1,144 @@
+"""A reference platform: one candidate's design running the study's process live.
+
+``Platform`` starts workflows as asyncio tasks on the candidate's design, remembers each one's
+status and timings (the most recent ``MAX_RECORDS``), injects outages, reports its accounting and
+can cancel everything in flight between load stages. It must be built inside a running event
+loop. The HTTP face is ``evalkit.load.reference.app``; this module knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evalkit.load.reference.designs import EventDriven, build_design
+from evalkit.load.reference.runtime import Runtime
+from evalkit.load.reference.telemetry import snapshot
+from evalkit.load.reference.workflow import WorkflowRun
+from evalkit.study import Study
+
+__all__ = ["MAX_RECORDS", "Platform", "WorkflowRecord"]
+
+MAX_RECORDS = 200_000
+
+
+@dataclass
+class WorkflowRecord:
+    """One workflow's status and timings (real loop times)."""
+
+    id: str
+    started: float
+    status: str = "running"
+    ended: float | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def as_json(self, origin: float, time_scale: float) -> dict[str, Any]:
+        """Status and timings in study seconds since the platform started."""
+        started = (self.started - origin) / time_scale
+        body: dict[str, Any] = {"id": self.id, "status": self.status, "started": started}
+        if self.ended is not None:
+            body["ended"] = (self.ended - origin) / time_scale
+            body["cycle_time"] = (self.ended - self.started) / time_scale
+        return body
+
+
+class Platform:
+    """The live platform of one candidate (build it inside a running loop)."""
+
+    def __init__(self, study: Study, candidate: str, *, time_scale: float, seed: int | None = None) -> None:
+        self.study = study
+        self.candidate = study.candidate(candidate)
+        self.time_scale = time_scale
+        index = [c.name for c in study.candidates].index(candidate)
+        sequence = np.random.SeedSequence(entropy=study.seed if seed is None else seed, spawn_key=(0x5E4E, index))
+        self.runtime = Runtime(study, time_scale=time_scale, rng=np.random.default_rng(sequence))
+        self.design = build_design(self.runtime, self.candidate, study)
+        self.records: OrderedDict[str, WorkflowRecord] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._clock = asyncio.get_running_loop().time
+        self.origin = self._clock()
+
+    @property
+    def in_flight(self) -> int:
+        counters = self.runtime.counters
+        return counters["started"] - sum(counters[s] for s in ("completed", "failed", "lost", "cancelled"))
+
+    def start(self) -> WorkflowRecord:
+        """Start one workflow; a refusal (outage with ``on_outage: reject``) is recorded as lost."""
+        record = WorkflowRecord(f"wf-{next(self._ids)}", self._clock())
+        self.runtime.counters["started"] += 1
+        self._remember(record)
+        if self.design.refuses_now():
+            self._finish(record, "lost")
+            return record
+        run = WorkflowRun(self.study, self.design, self.runtime, self.candidate.exception_automation)
+        record.task = asyncio.create_task(self._drive(record, run))
+        return record
+
+    async def _drive(self, record: WorkflowRecord, run: WorkflowRun) -> None:
+        try:
+            outcome = await run.execute()
+        except asyncio.CancelledError:
+            self._finish(record, "cancelled")
+            raise
+        self._finish(record, outcome)
+
+    def _finish(self, record: WorkflowRecord, status: str) -> None:
+        record.status = status
+        record.ended = self._clock()
+        self.runtime.counters[status] += 1
+
+    def _remember(self, record: WorkflowRecord) -> None:
+        self.records[record.id] = record
+        while len(self.records) > MAX_RECORDS:
+            oldest = next(iter(self.records.values()))
+            if oldest.ended is None:  # never forget a running workflow
+                break
+            self.records.popitem(last=False)
+
+    async def wait(self, record: WorkflowRecord) -> None:
+        """Until the workflow ends; a caller that goes away does not cancel the workflow."""
+        if record.task is not None and not record.task.done():
+            await asyncio.shield(record.task)
+
+    def inject(self, component: str, study_seconds: float) -> None:
+        """An outage of a component (``KeyError`` if this platform has no such component)."""
+        self.runtime.outage(component, study_seconds)
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return self.runtime.components
+
+    def metrics(self) -> dict[str, Any]:
+        counters = {name: self.runtime.counters[name] for name in _COUNTERS}
+        counters["in_flight"] = self.in_flight
+        body = snapshot(self.runtime.totals(), counters, now=self._clock() - self.origin, time_scale=self.time_scale)
+        body.update(candidate=self.candidate.name, design=self.candidate.design, time_scale=self.time_scale)
+        return body
+
+    async def reset(self) -> int:
+        """Cancel every workflow in flight (between load stages); returns how many were cancelled."""
+        running = [r.task for r in self.records.values() if r.task is not None and not r.task.done()]
+        for task in running:
+            task.cancel()
+        if isinstance(self.design, EventDriven):
+            self.design.cancel_duplicates()
+        await asyncio.gather(*running, return_exceptions=True)
+        return len(running)
+
+
+_COUNTERS = (
+    "started",
+    "completed",
+    "failed",
+    "lost",
+    "exceptions",
+    "manual_interventions",
+    "dead_lettered",
+    "duplicates",
+)

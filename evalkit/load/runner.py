@@ -1,0 +1,213 @@
+"""Run a load test: the stages of one candidate against its target, in generator processes.
+
+``run_load_test`` is what the pipeline and ``evalkit loadtest`` call. It resolves the target (the
+candidate's own, or its reference platform's URL), refuses an unreachable host within seconds,
+writes the generator spec, starts ``processes`` generator processes and steps them through the
+stages together. After each stage it merges the processes' records exactly, turns them into
+result rows (``source="load"``, ``scenario="baseline"``, ``replication=0``), hands them to
+``on_stage`` (the pipeline commits them to its ledger there), checks the SLO thresholds and, for
+a reference platform, cancels what is still in flight so a saturated stage cannot spill into the
+next one. Nothing here imports Locust or gevent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from evalkit.errors import InputError, LoadTestError
+from evalkit.load.arrivals import mean_share
+from evalkit.load.fleet import GeneratorFleet
+from evalkit.load.measurement import stage_metrics
+from evalkit.load.recording import StageRecord, merge_records
+from evalkit.load.spec import GeneratorSpec, StagePlan
+from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
+from evalkit.load.targets import ResolvedTarget, check_reachable, expand_headers, resolve_target
+from evalkit.load.thresholds import all_passed, check_thresholds
+from evalkit.results import Observation, ResultTable, observations
+from evalkit.study import Study
+
+__all__ = ["LATE_AFTER", "SAMPLE_INTERVAL", "run_load_test"]
+
+#: A start sent more than this long after its intended time counts as late (wall-clock seconds).
+LATE_AFTER = 0.010
+#: How often the number of workflows in the system is sampled (wall-clock seconds).
+SAMPLE_INTERVAL = 0.1
+#: Slack on top of a stage's longest possible duration before a silent generator is an error.
+_STAGE_SLACK = 30.0
+
+
+def _plans(study: Study, stages: Sequence[LoadStage], resolved: ResolvedTarget, timing: StageTiming) -> list[StagePlan]:
+    profile = study.traffic.profile
+    share = None if profile.kind == "flat" else profile.share
+    scale = resolved.time_scale
+    plans = []
+    for index, stage in enumerate(stages):
+        seed = stage_seed(study.seed, stage.multiple, 0)
+        average = mean_share(share, timing.warmup / scale, timing.arrivals_end / scale)
+        plans.append(
+            StagePlan(
+                index=index,
+                label=stage.label,
+                multiple=stage.multiple,
+                rate=study.traffic.peak_rate * stage.multiple / scale,
+                offered_rate=study.traffic.peak_rate * stage.multiple * average,
+                seed_entropy=int(seed.entropy),  # type: ignore[arg-type]
+                seed_key=tuple(seed.spawn_key[:-1]),
+            )
+        )
+    return plans
+
+
+def _check_request_caps(study: Study, plans: Sequence[StagePlan], timing: StageTiming) -> None:
+    peak_share = study.traffic.profile.max_share
+    for plan in plans:
+        expected = plan.rate * peak_share * timing.arrivals_end
+        if expected > study.load.max_requests:
+            raise InputError(
+                f"the {plan.label} stage would start about {expected:,.0f} workflows, more than "
+                f"load.max_requests ({study.load.max_requests:,}); shorten the stage or raise the cap"
+            )
+
+
+def _spec(
+    study: Study, resolved: ResolvedTarget, timing: StageTiming, plans: list[StagePlan], out_dir: Path, processes: int
+) -> GeneratorSpec:
+    profile = study.traffic.profile
+    return GeneratorSpec(
+        target=resolved.target.model_dump(mode="json"),
+        time_scale=resolved.time_scale,
+        reference=resolved.reference,
+        arrivals=study.traffic.arrivals,
+        profile=None if profile.kind == "flat" else profile.model_dump(mode="json"),
+        warmup=timing.warmup,
+        window=timing.window,
+        drain=timing.drain,
+        late_after=LATE_AFTER,
+        max_in_flight=max(1, math.ceil(study.load.max_in_flight / processes)),
+        max_requests=max(1, math.ceil(study.load.max_requests / processes)),
+        sample_interval=SAMPLE_INTERVAL,
+        workers=processes,
+        out_dir=str(out_dir),
+        stages=tuple(plans),
+    )
+
+
+def _reset_reference(base_url: str) -> None:
+    """Cancel what a reference platform still has in flight, so stages do not overlap."""
+    request = urllib.request.Request(f"{base_url}/reset", method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            return
+    except (urllib.error.URLError, OSError) as error:
+        raise LoadTestError(f"the reference platform at {base_url} stopped answering: {error}") from None
+
+
+def run_load_test(
+    study_path: Path,
+    study: Study,
+    candidate: str,
+    stages: Sequence[LoadStage],
+    *,
+    base_url: str | None = None,
+    out_dir: Path,
+    on_stage: Callable[[LoadStage, list[Observation]], None] | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    stage_seconds: float | None = None,
+    processes: int = 1,
+    time_scale: float | None = None,
+    synchronous: bool = True,
+) -> ResultTable:
+    """Load-test one candidate through ``stages``; return the rows of every stage run.
+
+    ``base_url`` is the candidate's reference platform (or overrides its target's URL); ``None``
+    uses the study's target. Locust's own CSV and HTML go to ``out_dir``. ``time_scale`` is the
+    reference platform's (default: the study's ``load.time_scale``; 1 for a real target).
+    ``synchronous=False`` polls a reference platform instead of waiting on the start call.
+    """
+    if processes < 1:
+        raise InputError(f"--load-processes must be at least 1, got {processes}")
+    if candidate not in [c.name for c in study.candidates]:
+        raise InputError(
+            f"unknown candidate {candidate!r}; the study has: {', '.join(c.name for c in study.candidates)}"
+        )
+    strays = [s for s in stages if s.candidate != candidate]
+    if strays:
+        raise InputError(f"stage {strays[0].key!r} is not for candidate {candidate!r}")
+    if not stages:
+        return ResultTable.empty()
+    resolved = resolve_target(study, candidate, base_url, time_scale=time_scale, synchronous=synchronous)
+    expand_headers(resolved.target.headers)  # a missing secret is refused before anything starts
+    check_reachable(resolved.target.base_url)
+    timing = stage_timing(study, stage_seconds)
+    plans = _plans(study, stages, resolved, timing)
+    _check_request_caps(study, plans, timing)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec_path = out_dir / "generator.json"
+    _spec(study, resolved, timing, plans, out_dir, processes).write(spec_path)
+    design = study.candidate(candidate).design
+    rows: list[Observation] = []
+    with GeneratorFleet(spec_path, processes, out_dir / "logs") as fleet:
+        for plan, stage in zip(plans, stages, strict=True):
+            if resolved.reference and plan.index > 0:
+                _reset_reference(resolved.target.base_url)
+            record = _run_stage(fleet, plan, stage, timing, progress)
+            metrics = stage_metrics(record, offered_rate=plan.offered_rate, time_scale=resolved.time_scale)
+            stage_rows = observations(
+                source="load",
+                candidate=candidate,
+                design=design,
+                scenario=SCENARIO,
+                multiple=stage.multiple,
+                replication=0,
+                metrics=metrics,
+            )
+            checks = check_thresholds(metrics, study.slo)
+            _log_stage(out_dir, stage, record, metrics, [c.describe() for c in checks])
+            rows.extend(stage_rows)
+            if on_stage is not None:
+                on_stage(stage, stage_rows)
+            if study.load.abort_on_breach and not all_passed(checks):
+                if progress is not None:
+                    progress(f"{candidate} {stage.label}: SLO breached; later stages skipped", 1.0)
+                break
+    return ResultTable.from_observations(rows)
+
+
+def _run_stage(
+    fleet: GeneratorFleet,
+    plan: StagePlan,
+    stage: LoadStage,
+    timing: StageTiming,
+    progress: Callable[[str, float], None] | None,
+) -> StageRecord:
+    label = f"{stage.candidate} {stage.label}"
+    report = (lambda fraction: progress(label, fraction)) if progress is not None else None
+    fleet.go()
+    deadline = time.monotonic() + timing.longest + _STAGE_SLACK
+    parts = fleet.collect(plan.index, deadline, report)
+    return merge_records([StageRecord.from_json(part["record"]) for part in parts])
+
+
+def _log_stage(
+    out_dir: Path, stage: LoadStage, record: StageRecord, metrics: dict[str, float], checks: list[str]
+) -> None:
+    """Append the stage's counts, metrics and checks to ``stages.jsonl`` (for people and tools)."""
+    entry = {
+        "key": stage.key,
+        "candidate": stage.candidate,
+        "multiple": stage.multiple,
+        "counts": record.counts,
+        "metrics": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()},
+        "thresholds": checks,
+        "cycle_histogram": record.cycle.encode().decode("ascii"),
+        "start_latency_histogram": record.start_latency.encode().decode("ascii"),
+    }
+    with (out_dir / "stages.jsonl").open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps(entry) + "\n")
