@@ -331,3 +331,31 @@ def cost_chart(candidates: Sequence[Data], currency: str) -> Markup | None:
         ax.grid(axis="y", visible=False)
         fig.legend(loc="outside upper center", ncols=len(COST_PARTS), fontsize=8)
         return to_svg(fig, key="cost", label="Cost of ownership per candidate, by component")
+
+
+def overlay_chart(
+    key: str,
+    name: str,
+    series: Sequence[tuple[str, str, Data]],
+    slos: Sequence[float],
+    limits: tuple[float, float, bool],
+) -> Markup:
+    """One candidate's p95 curves from several runs on one set of axes: (run label, colour, analysis)."""
+    with figure(PANEL[0], PANEL[1] + 0.6) as fig:
+        ax = fig.add_subplot()
+        multiples: list[float] = []
+        for label, tint, analysis in series:
+            draw_p95(ax, analysis, tint, plain(label), style="-" if analysis["source"] == "sim" else "D")
+            multiples += [p["multiple"] for p in analysis["curve"]]
+        for slo in sorted(set(slos)):
+            ax.axhline(slo, color=SLO_COLOUR, linestyle="--", linewidth=1.1, label=f"SLO {format_duration(slo)}")
+        format_latency_axis(ax, limits[2])
+        ax.set_ylim(limits[0], limits[1])
+        _multiple_axis(ax, multiples)
+        ax.set_ylabel("p95 cycle time")
+        handles, labels = ax.get_legend_handles_labels()
+        keep = [(h, lab) for h, lab in zip(handles, labels, strict=True) if "CI" not in lab]
+        fig.legend(
+            [h for h, _ in keep], [_short(lab, 30) for _, lab in keep], loc="outside lower center", ncols=2, fontsize=7
+        )
+        return to_svg(fig, key=key, label=f"p95 cycle time of {name} in each compared run")

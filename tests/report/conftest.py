@@ -6,19 +6,15 @@ the tests only compare.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from report_builders import large_study, small_study
+from report_builders import FIXTURE, large_study, small_study, updating_golden
 
 from evalkit.scorecard_data import ScoredStudy, read_scored_study, write_scored_study
 
-HERE = Path(__file__).resolve().parent
-FIXTURE = HERE / "fixtures" / "scorecard.json"
-GOLDEN = HERE / "golden"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,10 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def updating_golden() -> bool:
-    return os.environ.get("EVALKIT_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ from html.parser import HTMLParser
 
 import jinja2
 import pytest
-from conftest import GOLDEN, updating_golden
-from report_builders import XSS_NAME
+from report_builders import GOLDEN, XSS_NAME, updating_golden
 
 from evalkit.report import SECTIONS, render_markdown, render_scorecard
 from evalkit.report.environment import html_environment
