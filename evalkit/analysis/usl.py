@@ -10,9 +10,13 @@ at N* = sqrt((1 - σ)/κ) and then falls, "retrograde" throughput).
 
 The fit is non-linear least squares (``scipy.optimize.curve_fit``) with σ and κ bounded to
 [0, 1] and λ positive, from several starting points; goodness of fit is R² on the fitted means.
-A fitted κ is called **retrograde** only when it is clearly above zero: its estimate minus 1.96
-standard errors (from the fit's covariance) is positive. A noisy plateau otherwise produces a tiny
-κ whose "peak" lies far beyond anything tested and means nothing.
+The peak is reported only when κ is clearly above zero (its estimate minus 1.96 standard errors
+from the fit's covariance is positive); a noisy plateau otherwise produces a tiny κ whose "peak"
+lies far beyond anything tested and means nothing. Throughput is called **retrograde** only when,
+besides, the data show it: the completed rate at the largest multiple is more than
+``RETROGRADE_DROP`` below the highest one measured. A hard plateau (an open model at capacity) can
+pull κ above zero because the USL has no sharp corner; that is contention, not retrograde, and a
+flag that claimed otherwise would contradict the curve beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from scipy import optimize
 
 from evalkit.scorecard_data import UslFit
 
-__all__ = ["usl", "fit_usl"]
+__all__ = ["RETROGRADE_DROP", "usl", "fit_usl"]
+
+#: Throughput must fall this far below its measured maximum to be called retrograde.
+RETROGRADE_DROP = 0.05
 
 
 def usl(n: np.ndarray, lambda_: float, sigma: float, kappa: float) -> np.ndarray:
@@ -74,13 +81,14 @@ def fit_usl(multiples: np.ndarray, throughput: np.ndarray) -> UslFit | None:
         return None
     (lambda_, sigma, kappa), covariance = found
     kappa_se = float(math.sqrt(covariance[2, 2])) if np.all(np.isfinite(covariance)) else math.inf
-    retrograde = bool(kappa > 0 and math.isfinite(kappa_se) and kappa - 1.96 * kappa_se > 0)
-    peak = math.sqrt((1.0 - sigma) / kappa) if kappa > 0 and retrograde else None
+    clear_kappa = bool(kappa > 0 and math.isfinite(kappa_se) and kappa - 1.96 * kappa_se > 0)
+    peak = math.sqrt((1.0 - sigma) / kappa) if clear_kappa else None
+    falls = bool(x[np.argmax(n)] < (1.0 - RETROGRADE_DROP) * x.max())
     return UslFit(
         sigma=float(sigma),
         kappa=float(kappa),
         lambda_=float(lambda_),
         peak_multiple=peak,
         r_squared=_r_squared(x, usl(n, lambda_, sigma, kappa)),
-        retrograde=retrograde,
+        retrograde=clear_kappa and falls,
     )

@@ -1,0 +1,118 @@
+"""Maximum sustainable multiple: judged with the confidence interval, interpolated only where honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalkit.analysis import SourceAnalysis, analyse
+from evalkit.analysis.sustainable import format_multiple
+from evalkit.results import ResultTable, observations, t_interval
+from evalkit.study import load_study
+
+STUDY = load_study("scenarios/order-fulfillment.yaml")  # SLO: p95 3 s, p99 6 s, errors 2%
+
+
+def _table(cells: dict[float, list[dict[str, float]]], source: str = "sim") -> ResultTable:
+    """Rows for one candidate: per multiple, one metrics dict per replication."""
+    rows = []
+    for multiple, replications in cells.items():
+        for replication, metrics in enumerate(replications):
+            full = {"offered_rate": 10 * multiple, "completed_rate": 10 * multiple, "error_rate": 0.001,
+                    "cycle_time_p99": 1.0, "saturated": 0.0, "backlog_growth": 0.0, **metrics}  # fmt: skip
+            rows += observations(source=source, candidate="Event Fabric", design="event-driven", scenario="baseline",
+                                 multiple=multiple, replication=replication, metrics=full)  # fmt: skip
+    return ResultTable.from_observations(rows)
+
+
+def _p95(*values: float) -> list[dict[str, float]]:
+    return [{"cycle_time_p95": v} for v in values]
+
+
+def _found(table: ResultTable, source: str = "sim") -> SourceAnalysis:
+    return analyse(STUDY, table).candidates["Event Fabric"].sources[source]
+
+
+def test_a_mean_that_meets_the_slo_is_not_enough_when_the_interval_does_not() -> None:
+    at3 = (2.6, 3.3, 2.7, 3.2, 2.9)  # mean 2.94 s meets 3 s; the upper bound does not
+    table = _table({2.0: _p95(2.0, 2.0, 2.0, 2.0, 2.0), 3.0: _p95(*at3), 4.0: _p95(5, 5, 5, 5, 5)})
+    found = _found(table).sustainable
+    mean, _, half = t_interval(at3)
+    conservative = 2.0 + (3.0 - 2.0) / (mean + half - 2.0)
+    central = 3.0 + (3.0 - mean) / (5.0 - mean)
+    optimistic = 3.0 + (3.0 - (mean - half)) / (5.0 - (mean - half))
+    assert found.conservative == pytest.approx(conservative)
+    assert found.central == pytest.approx(central)
+    assert found.optimistic == pytest.approx(optimistic)
+    assert found.conservative < 3.0 < found.central < found.optimistic
+    assert found.interpolated and "cycle_time_p95" in found.note
+
+
+def test_saturation_is_never_interpolated_across() -> None:
+    saturated = [{"cycle_time_p95": 2.5, "saturated": 1.0, "backlog_growth": 4.0}] * 3
+    table = _table({1.0: _p95(1, 1, 1), 2.0: _p95(1.5, 1.5, 1.5), 3.0: saturated, 4.0: saturated})
+    found = _found(table).sustainable
+    assert found.conservative == 2.0 and not found.interpolated
+    assert found.display == "2x" and "saturated" in found.note
+
+
+def test_a_growing_backlog_fails_without_the_saturation_flag() -> None:
+    growing = [{"cycle_time_p95": 1.0, "backlog_growth": 3.0}] * 3  # 10% of 30/s offered
+    table = _table({1.0: _p95(1, 1, 1), 3.0: growing})
+    found = _found(table).sustainable
+    assert found.conservative == 1.0 and "backlog grows" in found.note
+
+
+def test_one_saturated_replication_fails_the_conservative_reading_only() -> None:
+    mixed = [{"cycle_time_p95": 1.0, "saturated": s} for s in (0.0, 0.0, 1.0)]
+    table = _table({1.0: _p95(1, 1, 1), 2.0: mixed})
+    found = _found(table).sustainable
+    assert found.conservative == 1.0
+    assert found.central == 2.0 and found.never_broke is False
+
+
+def test_never_broke_is_reported_as_at_least_the_largest_multiple() -> None:
+    table = _table({m: _p95(1, 1.1, 0.9) for m in (1.0, 2.0, 4.0)})
+    found = _found(table)
+    assert found.sustainable.never_broke and found.sustainable.display == "≥ 4x"
+    record = found.record(STUDY)
+    assert record.never_broke and record.max_sustainable_multiple == 4.0
+
+
+def test_failing_at_the_smallest_multiple_is_below_the_range_and_scores_as_zero() -> None:
+    table = _table({1.0: _p95(4, 4, 4), 2.0: _p95(8, 8, 8)})
+    found = _found(table)
+    assert found.sustainable.display == "< 1x" and found.record(STUDY).max_sustainable_multiple is None
+    value = analyse(STUDY, table).metric("Event Fabric", "max_sustainable_multiple")
+    assert value.value == 0.0 and value.display == "< 1x"
+
+
+def test_error_rate_crossing_is_interpolated() -> None:
+    table = _table(
+        {1.0: [{"cycle_time_p95": 1.0, "error_rate": 0.01}], 2.0: [{"cycle_time_p95": 1.0, "error_rate": 0.04}]}
+    )
+    found = _found(table).sustainable
+    assert found.conservative == pytest.approx(1.0 + (0.02 - 0.01) / (0.04 - 0.01))
+
+
+def test_a_later_pass_after_a_failure_does_not_count() -> None:
+    table = _table({1.0: _p95(1, 1), 2.0: [{"cycle_time_p95": 2.0, "saturated": 1.0}] * 2, 3.0: _p95(1, 1)})
+    assert _found(table).sustainable.conservative == 1.0
+
+
+def test_a_single_replication_is_judged_on_its_points_and_says_so() -> None:
+    table = _table({1.0: _p95(1.0), 2.0: _p95(2.0), 3.0: _p95(4.0)}, source="load")
+    found = _found(table, "load").sustainable
+    assert found.conservative == found.central == found.optimistic == pytest.approx(2.5)
+    assert "one replication" in found.note
+
+
+def test_p99_slo_counts_too() -> None:
+    table = _table(
+        {1.0: [{"cycle_time_p95": 1.0, "cycle_time_p99": 5.0}], 2.0: [{"cycle_time_p95": 1.0, "cycle_time_p99": 7.0}]}
+    )
+    assert _found(table).sustainable.conservative == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("value", "text"), [(3.0, "3x"), (2.999, "2.99x"), (2.5, "2.5x"), (1.234, "1.23x")])
+def test_display_never_rounds_up(value: float, text: str) -> None:
+    assert format_multiple(value) == text
