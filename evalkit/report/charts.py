@@ -255,17 +255,27 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def crossover_chart(key: str, crossover: Data, label: str, weights: Data, colours: Mapping[str, str]) -> Markup:
+def crossover_chart(
+    key: str, crossover: Data, label: str, weights: Data, colours: Mapping[str, str], winner: str | None = None
+) -> Markup:
     """Every candidate's total as one criterion's weight sweeps 0..1; current and critical weights marked.
 
-    ``weights`` is the criterion's ``CriticalWeight`` record (or an empty mapping when none exists).
+    ``weights`` is the criterion's ``CriticalWeight`` record (or an empty mapping when none exists);
+    the winner's line is drawn thicker.
     """
     current = weights.get("current_weight")
     critical = weights.get("critical_weight")
     with figure(*PANEL) as fig:
         ax = fig.add_subplot()
         for name, totals in crossover["totals"].items():
-            ax.plot(crossover["weights"], totals, color=colours.get(name, "#5F6368"), linewidth=1.5)
+            leader = name == winner
+            ax.plot(
+                crossover["weights"],
+                totals,
+                color=colours.get(name, "#5F6368"),
+                linewidth=2.8 if leader else 1.3,
+                zorder=3 if leader else 2,
+            )
         if current is not None:
             ax.axvline(current, color="#202124", linestyle=":", linewidth=1.2)
             ax.text(current, 0.02, f" now {current * 100:.0f}%", transform=_blend(ax), fontsize=7.5)

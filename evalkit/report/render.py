@@ -100,6 +100,7 @@ def _charts(data: Mapping[str, Any], rows: list[dict[str, Any]], colours: dict[s
                 labels.get(x["criterion_id"], x["criterion_id"]),
                 current.get(x["criterion_id"], {}),
                 colours,
+                data["winner"],
             ),
         )
         for i, x in enumerate(data["robustness"]["crossovers"])

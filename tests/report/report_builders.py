@@ -591,7 +591,8 @@ def _large_candidate(index: int, name: str, rng: np.random.Generator, weights: d
     msm = round(float(rng.uniform(1.2, 4.0)), 1)
     never = msm >= 3.9
     base = float(rng.uniform(0.6, 1.4))
-    p95s = [round(base * (1 + (m / msm) ** 3), 3) if m <= msm * 1.15 else None for m in MULTIPLES]
+    # p95 reaches the SLO exactly at the max sustainable multiple and saturates a little beyond it.
+    p95s = [round(base + (SLO_P95 - base) * (m / msm) ** 3, 3) if m <= msm * 1.1 else None for m in MULTIPLES]
     cls = "linear" if never else ("exponential" if msm < 2 else "superlinear")
     scores = [
         _score(
