@@ -1,14 +1,22 @@
 """From a stage's merged record to the result metrics the simulation also writes.
 
+The definitions follow ``docs/models.md`` ("What is measured"): the cohort is the workflows whose
+intended start falls in the window; ``offered_rate`` is the cohort's size per second, while
+``achieved_rate`` counts the starts actually *sent* inside the window (a generator that falls
+behind shows it there); ``completed_rate`` counts completions inside the window; ``error_rate``
+is (failed + lost) / ended; cycle-time statistics cover completed workflows plus those the stage
+gave up on, at their age then (``timeouts``, a lower bound).
+
 Every duration the generator measured is wall-clock; a reference platform running at
 ``time_scale`` real seconds per study second is converted back, so a measured ``cycle_time_p95``
 and a simulated one are in the same unit. Rates are per study second.
 
-**Saturation.** A finite window cannot prove that a backlog grows *without bound*; what it can
-show is that the backlog grew by more than the noise of a stable queue. A stage is flagged
-saturated when the least-squares growth of workflows in the system over the window exceeds both
-10% of the window's arrivals and three Poisson standard deviations of them (``3·sqrt(n)``), or
-when arrivals had to be dropped because the bounded pool of in-flight workflows was full.
+**Saturation.** A finite window cannot prove that a backlog grows *without bound*; it can show
+that the backlog grew by more than a stable queue's noise. A stage is flagged saturated when the
+least-squares growth of workflows in the system over the window exceeds both a tenth of the
+window's arrivals (the simulation's rule) and three Poisson standard deviations of them
+(``3·sqrt(n)``, which keeps a short, quiet window from being flagged by chance), or when arrivals
+had to be dropped because the bounded pool of in-flight workflows was full.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from evalkit.load.reference.telemetry import window_metrics
 __all__ = ["SATURATION_SHARE", "backlog_growth", "is_saturated", "stage_metrics"]
 
 SATURATION_SHARE = 0.10
+_CYCLE = ("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99")
 
 
 def backlog_growth(record: StageRecord) -> float:
@@ -41,7 +50,7 @@ def is_saturated(record: StageRecord, growth_per_second: float) -> bool:
     if math.isnan(growth_per_second):
         return False
     arrivals = record.counts["scheduled"]
-    grown = growth_per_second * (record.window_end - record.window_start)
+    grown = growth_per_second * record.window
     return grown > max(SATURATION_SHARE * arrivals, 3.0 * math.sqrt(arrivals), 1.0)
 
 
@@ -50,12 +59,12 @@ def _seconds(histogram_value: int, time_scale: float) -> float:
 
 
 def _cycle_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
-    completed = record.counts["completed"]
-    if not completed:
-        return dict.fromkeys(("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99"), math.nan)
+    count = record.sums["cycle_count"]
+    if not count:
+        return dict.fromkeys(_CYCLE, math.nan)
     histogram = record.cycle
     return {
-        "cycle_time_mean": record.cycle_sum / completed / time_scale,
+        "cycle_time_mean": record.sums["cycle_sum"] / count / time_scale,
         "cycle_time_p50": _seconds(histogram.get_value_at_percentile(50), time_scale),
         "cycle_time_p95": _seconds(histogram.get_value_at_percentile(95), time_scale),
         "cycle_time_p99": _seconds(histogram.get_value_at_percentile(99), time_scale),
@@ -63,10 +72,11 @@ def _cycle_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
 
 
 def _start_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
-    if not record.start_latency_count:
+    count = record.sums["start_latency_count"]
+    if not count:
         return {"start_latency_mean": math.nan, "start_latency_p95": math.nan}
     return {
-        "start_latency_mean": record.start_latency_sum / record.start_latency_count / time_scale,
+        "start_latency_mean": record.sums["start_latency_sum"] / count / time_scale,
         "start_latency_p95": _seconds(record.start_latency.get_value_at_percentile(95), time_scale),
     }
 
@@ -74,30 +84,33 @@ def _start_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
 def _backlog_metrics(record: StageRecord, time_scale: float) -> dict[str, float]:
     growth = backlog_growth(record)
     _, counts = record.window_samples()
+    in_system = record.sums["in_system_count"]
+    mean_time = record.sums["in_system_sum"] / in_system if in_system else math.nan
     return {
         "backlog_end": float(counts[-1]) if len(counts) else math.nan,
         # per wall-clock second -> per study second
         "backlog_growth": growth * time_scale,
         "saturated": float(is_saturated(record, growth)),
+        "little_l": float(counts.mean()) if len(counts) else math.nan,
+        "little_lambda_w": record.counts["started"] / record.window * mean_time,
     }
 
 
-def stage_metrics(record: StageRecord, *, offered_rate: float, time_scale: float) -> dict[str, float]:
-    """Result metrics of one stage; ``offered_rate`` is what was asked for, per study second."""
+def stage_metrics(record: StageRecord, *, time_scale: float) -> dict[str, float]:
+    """Result metrics of one stage (per study second and in study seconds)."""
     counts = record.counts
-    window = (record.window_end - record.window_start) / time_scale
-    ended = counts["completed"] + counts["failed"] + counts["lost"] + counts["timeouts"]
+    window = record.window / time_scale
+    ended = counts["completed"] + counts["failed"] + counts["lost"]
     metrics = {
-        "offered_rate": offered_rate,
+        "offered_rate": counts["scheduled"] / window,
         "started": float(counts["started"]),
-        "achieved_rate": counts["started"] / window,
+        "achieved_rate": counts["sent_in_window"] / window,
         "completed": float(counts["completed"]),
         "failed": float(counts["failed"]),
         "lost": float(counts["lost"]),
         "timeouts": float(counts["timeouts"]),
-        "completed_rate": counts["completed"] / window,
-        # A workflow the load test gave up on is an error to the business that waited for it.
-        "error_rate": (counts["failed"] + counts["lost"] + counts["timeouts"]) / ended if ended else math.nan,
+        "completed_rate": counts["completed_in_window"] / window,
+        "error_rate": (counts["failed"] + counts["lost"]) / ended if ended else math.nan,
         "late_starts": float(counts["late"]),
         "dropped_starts": float(counts["dropped"]),
         **_cycle_metrics(record, time_scale),

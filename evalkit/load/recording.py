@@ -1,12 +1,17 @@
 """What one generator process records during one stage, and how processes' records merge.
 
 A **cohort** is the workflows whose *intended* start falls in the stage's measurement window;
-only they are counted, whatever time they actually started or ended. Their cycle times and
-start-call latencies go into HDR histograms (3 significant digits, microseconds), so memory stays
-bounded at any rate and several processes' histograms merge exactly (encode, decode and add, never
-an average of percentiles). Alongside, the number of workflows in the system (intended start
-passed, not yet ended) is sampled at a fixed interval: its slope over the window is the backlog
-growth that tells a saturated target from a slow one.
+they are the ones counted (``started``, ``completed``…), whatever time they actually started or
+ended. Their cycle times and start-call latencies go into HDR histograms (3 significant digits,
+microseconds), so memory stays bounded at any rate and several processes' histograms merge
+exactly (encode, decode and add, never an average of percentiles). A cohort workflow the stage
+gave up on (a timeout) enters the cycle-time histogram with its age at that moment, a lower
+bound, as the simulation does with workflows still in the system when it stops.
+
+Two counts go by wall-clock time instead of cohort: starts actually *sent* inside the window
+(the achieved rate: a generator that falls behind sends fewer) and completions inside the window
+(the completed rate). Alongside, the number of workflows in the system (intended start passed,
+not yet ended) is sampled at a fixed interval: its slope over the window is the backlog growth.
 
 This module is plain Python: the generator fills a ``StageRecorder`` under gevent and ships
 ``to_json()``; the calling process rebuilds and merges them with ``merge_records``.
@@ -20,22 +25,25 @@ from typing import Any, Literal
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
-__all__ = [
-    "HIGHEST_MICROSECONDS",
-    "OUTCOMES",
-    "Outcome",
-    "StageRecord",
-    "StageRecorder",
-    "merge_records",
-    "new_histogram",
-]
+__all__ = ["HIGHEST_MICROSECONDS", "Outcome", "StageRecord", "StageRecorder", "merge_records", "new_histogram"]
 
 #: Longest duration a histogram holds: one week, in microseconds (longer values are clamped).
 HIGHEST_MICROSECONDS = 7 * 24 * 3600 * 1_000_000
 SIGNIFICANT_DIGITS = 3
 Outcome = Literal["completed", "failed", "lost", "timeout"]
-OUTCOMES: tuple[str, ...] = ("completed", "failed", "lost", "timeout")
-_COUNTS = ("scheduled", "started", "completed", "failed", "lost", "timeouts", "late", "dropped")
+_COUNTS = (
+    "scheduled",
+    "started",
+    "completed",
+    "failed",
+    "lost",
+    "timeouts",
+    "late",
+    "dropped",
+    "sent_in_window",
+    "completed_in_window",
+)
+_SUMS = ("cycle_sum", "cycle_count", "start_latency_sum", "start_latency_count", "in_system_sum", "in_system_count")
 
 
 def new_histogram() -> HdrHistogram:
@@ -48,20 +56,18 @@ def _microseconds(seconds: float) -> int:
 
 @dataclass
 class StageRecord:
-    """Everything counted for one stage's cohort, by one process or merged over several."""
+    """Everything counted for one stage, by one process or merged over several (wall-clock seconds)."""
 
     window_start: float
     window_end: float
     sample_interval: float
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+    sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_SUMS, 0.0))
     cycle: HdrHistogram = field(default_factory=new_histogram)
     start_latency: HdrHistogram = field(default_factory=new_histogram)
-    cycle_sum: float = 0.0
-    start_latency_sum: float = 0.0
-    start_latency_count: int = 0
     in_system: list[int] = field(default_factory=list)
     reference: dict[str, Any] | None = None
-    in_system_now: int = 0  # recording side: workflows whose intended start passed and that have not ended
+    in_system_now: int = 0  # recording side: intended start passed, not ended yet
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,11 +75,9 @@ class StageRecord:
             "window_end": self.window_end,
             "sample_interval": self.sample_interval,
             "counts": self.counts,
+            "sums": self.sums,
             "cycle": self.cycle.encode().decode("ascii"),
             "start_latency": self.start_latency.encode().decode("ascii"),
-            "cycle_sum": self.cycle_sum,
-            "start_latency_sum": self.start_latency_sum,
-            "start_latency_count": self.start_latency_count,
             "in_system": self.in_system,
             "reference": self.reference,
         }
@@ -82,14 +86,19 @@ class StageRecord:
     def from_json(cls, data: dict[str, Any]) -> StageRecord:
         record = cls(data["window_start"], data["window_end"], data["sample_interval"])
         record.counts = {name: int(data["counts"].get(name, 0)) for name in _COUNTS}
+        record.sums = {name: float(data["sums"].get(name, 0.0)) for name in _SUMS}
         record.cycle.decode_and_add(data["cycle"])
         record.start_latency.decode_and_add(data["start_latency"])
-        record.cycle_sum = float(data["cycle_sum"])
-        record.start_latency_sum = float(data["start_latency_sum"])
-        record.start_latency_count = int(data["start_latency_count"])
         record.in_system = [int(n) for n in data["in_system"]]
         record.reference = data.get("reference")
         return record
+
+    @property
+    def window(self) -> float:
+        return self.window_end - self.window_start
+
+    def in_window(self, offset: float) -> bool:
+        return self.window_start <= offset < self.window_end
 
     def window_samples(self) -> tuple[np.ndarray, np.ndarray]:
         """Sample times and in-system counts inside the measurement window."""
@@ -100,47 +109,51 @@ class StageRecord:
 
 
 class StageRecorder(StageRecord):
-    """The recording side: one generator process calls these as its workflows progress."""
+    """The recording side: one generator process calls these as its workflows progress.
 
-    def in_cohort(self, offset: float) -> bool:
-        return self.window_start <= offset < self.window_end
+    ``offset`` is a workflow's intended start, in seconds from the start of the stage.
+    """
 
     def scheduled(self, offset: float) -> None:
-        if self.in_cohort(offset):
+        if self.in_window(offset):
             self.counts["scheduled"] += 1
 
     def dropped(self, offset: float) -> None:
-        if self.in_cohort(offset):
+        if self.in_window(offset):
             self.counts["dropped"] += 1
 
     def started(self, offset: float, lateness: float, late_after: float) -> None:
         """A start call is about to be sent ``lateness`` seconds after its intended time."""
-        self._enter()
-        if self.in_cohort(offset):
+        self.in_system_now += 1
+        if self.in_window(offset + lateness):
+            self.counts["sent_in_window"] += 1
+        if self.in_window(offset):
             self.counts["started"] += 1
-            if lateness > late_after:
-                self.counts["late"] += 1
+            self.counts["late"] += lateness > late_after
 
     def start_answered(self, offset: float, latency: float) -> None:
-        if self.in_cohort(offset):
+        if self.in_window(offset):
             self.start_latency.record_value(_microseconds(latency))
-            self.start_latency_sum += latency
-            self.start_latency_count += 1
+            self.sums["start_latency_sum"] += latency
+            self.sums["start_latency_count"] += 1
 
-    def ended(self, offset: float, outcome: Outcome, cycle_time: float) -> None:
+    def ended(self, offset: float, outcome: Outcome, elapsed: float) -> None:
+        """The workflow ended (or was given up on: ``timeout``) ``elapsed`` seconds after its intended start."""
         self.in_system_now -= 1
-        if not self.in_cohort(offset):
+        if outcome == "completed" and self.in_window(offset + elapsed):
+            self.counts["completed_in_window"] += 1
+        if not self.in_window(offset):
             return
         self.counts["timeouts" if outcome == "timeout" else outcome] += 1
-        if outcome == "completed":
-            self.cycle.record_value(_microseconds(cycle_time))
-            self.cycle_sum += cycle_time
+        self.sums["in_system_sum"] += elapsed
+        self.sums["in_system_count"] += 1
+        if outcome in ("completed", "timeout"):
+            self.cycle.record_value(_microseconds(elapsed))
+            self.sums["cycle_sum"] += elapsed
+            self.sums["cycle_count"] += 1
 
     def sample(self) -> None:
         self.in_system.append(self.in_system_now)
-
-    def _enter(self) -> None:
-        self.in_system_now += 1
 
 
 def merge_records(records: list[StageRecord]) -> StageRecord:
@@ -152,15 +165,14 @@ def merge_records(records: list[StageRecord]) -> StageRecord:
     for record in records:
         for name, value in record.counts.items():
             merged.counts[name] += value
+        for name, total in record.sums.items():
+            merged.sums[name] += total
         merged.cycle.add(record.cycle)
         merged.start_latency.add(record.start_latency)
-        merged.cycle_sum += record.cycle_sum
-        merged.start_latency_sum += record.start_latency_sum
-        merged.start_latency_count += record.start_latency_count
         samples = np.asarray(record.in_system, dtype=int)
         # A process that stopped sampling early held its last count (nothing new arrived there).
-        padded = np.pad(samples, (0, length - len(samples)), mode="edge") if len(samples) else np.zeros(length, int)
-        in_system += padded
+        if len(samples):
+            in_system += np.pad(samples, (0, length - len(samples)), mode="edge")
         merged.reference = merged.reference or record.reference
     merged.in_system = in_system.tolist()
     return merged

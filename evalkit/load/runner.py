@@ -158,7 +158,7 @@ def run_load_test(
             if resolved.reference and plan.index > 0:
                 _reset_reference(resolved.target.base_url)
             record = _run_stage(fleet, plan, stage, timing, progress)
-            metrics = stage_metrics(record, offered_rate=plan.offered_rate, time_scale=resolved.time_scale)
+            metrics = stage_metrics(record, time_scale=resolved.time_scale)
             stage_rows = observations(
                 source="load",
                 candidate=candidate,

@@ -1,13 +1,14 @@
 """The three orchestration designs as live platforms, exactly as ``docs/models.md`` states them.
 
-* **centralized**: every transition (one at start, one after each step attempt) holds
-  ``dispatch_time`` on the engine, then ``persist_time`` on the state store.
+* **centralized**: a transition (one at start, one after each step attempt and each manual
+  resolution) holds ``dispatch_time`` on the engine, then ``persist_time`` on the state store.
 * **federated**: the same transitions on the controller and store of the domain where they
-  happen; a dependency edge between domains is a handoff through the coordinator plus
-  ``handoff_latency``.
+  happen; a dependency edge between domains (the start's edges included) is a handoff through the
+  coordinator plus ``handoff_latency``.
 * **event-driven**: every state change is an event published on the workflow's partition
-  (capacity 1) and seen ``consume_latency`` later; a step's work runs on a consumer of its group;
-  at-least-once delivery duplicates work; failing events are redelivered, then dead-lettered.
+  (capacity 1); every delivery waits ``consume_latency``, then a consumer of the step's group does
+  the work; at-least-once delivery duplicates work; failing events are redelivered, then
+  dead-lettered.
 
 ``build_design`` picks the class from the candidate's ``design``; each class registers its pools
 and the fault components that stop them on the shared ``Runtime``.
@@ -16,6 +17,7 @@ and the fault components that stop them on the shared ``Runtime``.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from evalkit.load.reference.resources import Pool
 from evalkit.load.reference.runtime import Runtime
@@ -23,7 +25,7 @@ from evalkit.load.reference.workflow import Design, WorkflowEndedError, Workflow
 from evalkit.study import Step, Study
 from evalkit.study.candidates import Candidate, CentralizedCandidate, EventDrivenCandidate, FederatedCandidate
 
-__all__ = ["Centralized", "EventDriven", "Federated", "build_design"]
+__all__ = ["Centralized", "EventDriven", "Federated", "build_design", "step_domains"]
 
 
 class Centralized:
@@ -54,7 +56,11 @@ class Centralized:
         await self.runtime.work(step)
         await self.transition()
 
-    async def deliver(self, run: WorkflowRun, before: Step, after: Step) -> None:
+    async def manual(self, run: WorkflowRun, step: Step, pool: str, resolution: Any) -> None:
+        await self.runtime.resolve(pool, resolution)
+        await self.transition()
+
+    async def deliver(self, run: WorkflowRun, before: Step | None, after: Step) -> None:
         return None
 
 
@@ -67,65 +73,64 @@ class Federated:
     def __init__(self, runtime: Runtime, candidate: FederatedCandidate, study: Study) -> None:
         self.runtime = runtime
         self.parameters = parameters = candidate.parameters
-        self.domain_of = step_domains(study)
-        self.controllers: dict[str, Pool] = {}
-        self.stores: dict[str, Pool] = {}
+        self.start_domain, self.domain_of = step_domains(study)
+        self.transitions: dict[str, tuple[Pool, float, Pool, float]] = {}
         for domain in study.domains:
-            override = parameters.domains.get(domain)
-            workers = (override and override.controller_workers) or parameters.controller_workers
-            connections = (override and override.store_connections) or parameters.store_connections
-            self.controllers[domain] = runtime.add_pool(f"controller:{domain}", workers)
-            self.stores[domain] = runtime.add_pool(f"store:{domain}", connections)
-            runtime.add_component(f"controller:{domain}", [self.controllers[domain]])
+            self.transitions[domain] = self._domain(domain)
+            runtime.add_component(f"controller:{domain}", [self.transitions[domain][0]])
         self.coordinator = runtime.add_pool("coordinator", parameters.coordinator_workers)
         runtime.add_component("coordinator", [self.coordinator])
         runtime.add_component("control-plane", [self.coordinator])
-        self.first_domain = self.domain_of[next(s.id for s in study.workload.process.steps if not s.after)]
+
+    def _domain(self, domain: str) -> tuple[Pool, float, Pool, float]:
+        override = self.parameters.domains.get(domain)
+
+        def sized(name: str) -> Any:
+            value = getattr(override, name, None) if override is not None else None
+            return value if value is not None else getattr(self.parameters, name)
+
+        controller = self.runtime.add_pool(f"controller:{domain}", sized("controller_workers"))
+        store = self.runtime.add_pool(f"store:{domain}", sized("store_connections"))
+        return controller, sized("dispatch_time"), store, sized("persist_time")
 
     def refuses_now(self) -> bool:
         return False
 
-    def _times(self, domain: str) -> tuple[float, float]:
-        override = self.parameters.domains.get(domain)
-        dispatch = override.dispatch_time if override and override.dispatch_time is not None else None
-        persist = override.persist_time if override and override.persist_time is not None else None
-        return (
-            self.parameters.dispatch_time if dispatch is None else dispatch,
-            self.parameters.persist_time if persist is None else persist,
-        )
-
     async def transition(self, domain: str) -> None:
-        dispatch, persist = self._times(domain)
-        await self.runtime.hold(self.controllers[domain], dispatch)
-        await self.runtime.hold(self.stores[domain], persist)
+        controller, dispatch_time, store, persist_time = self.transitions[domain]
+        await self.runtime.hold(controller, dispatch_time)
+        await self.runtime.hold(store, persist_time)
 
     async def begin(self, run: WorkflowRun) -> None:
-        await self.transition(self.first_domain)
+        await self.transition(self.start_domain)
 
     async def attempt(self, run: WorkflowRun, step: Step) -> None:
         await self.runtime.work(step)
         await self.transition(self.domain_of[step.id])
 
-    async def deliver(self, run: WorkflowRun, before: Step, after: Step) -> None:
-        if self.domain_of[before.id] != self.domain_of[after.id]:
+    async def manual(self, run: WorkflowRun, step: Step, pool: str, resolution: Any) -> None:
+        await self.runtime.resolve(pool, resolution)
+        await self.transition(self.domain_of[step.id])
+
+    async def deliver(self, run: WorkflowRun, before: Step | None, after: Step) -> None:
+        source = self.start_domain if before is None else self.domain_of[before.id]
+        if source != self.domain_of[after.id]:
             await self.runtime.hold(self.coordinator, self.parameters.coordinator_time)
             await self.runtime.delay(self.parameters.handoff_latency)
 
 
-def step_domains(study: Study) -> dict[str, str]:
-    """Each step's domain: its system's; a human task takes the domain of the step it follows."""
-    steps = study.topological_steps()
+def step_domains(study: Study) -> tuple[str, dict[str, str]]:
+    """The start domain and each step's domain, as ``docs/models.md`` defines them."""
     roots = [s for s in study.workload.process.steps if not s.after]
+    first = next((s.system for s in roots if s.system is not None), study.workload.systems[0].name)
+    start = study.system(first).domain
     domains: dict[str, str] = {}
-    for step in steps:
+    for step in study.topological_steps():  # a predecessor's domain is known first
         if step.system is not None:
             domains[step.id] = study.system(step.system).domain
-        elif step.after:
-            domains[step.id] = domains[step.after[0]]
-    fallback = next((domains[s.id] for s in roots if s.id in domains), study.domains[0])
-    for step in steps:  # human tasks with nothing before them take the first step's domain
-        domains.setdefault(step.id, fallback)
-    return domains
+        else:
+            domains[step.id] = domains[step.after[0]] if step.after else start
+    return start, domains
 
 
 class EventDriven:
@@ -154,17 +159,20 @@ class EventDriven:
         return False
 
     async def publish(self, run: WorkflowRun) -> None:
+        """Append an event to the workflow's partition (lost if the broker is down and producers fail)."""
         partition = self.partitions[run.partition]
         if self.parameters.on_outage == "fail" and partition.down:
             raise WorkflowEndedError("lost")
         await self.runtime.hold(partition, self.parameters.publish_latency + self.parameters.tracing_overhead)
-        await self.runtime.delay(self.parameters.consume_latency)
 
     async def begin(self, run: WorkflowRun) -> None:
         run.partition = int(self.runtime.rng.integers(len(self.partitions)))
         await self.publish(run)
 
     async def attempt(self, run: WorkflowRun, step: Step) -> None:
+        """One delivery of the step's event: consume latency, a consumer doing the work, a publish."""
+        await self.runtime.delay(self.parameters.consume_latency)
+        await self.partitions[run.partition].until_up()  # a broker outage stops deliveries too
         if self.parameters.delivery == "at-least-once" and self.runtime.chance(self.parameters.duplicate_probability):
             self.runtime.counters["duplicates"] += 1
             task = asyncio.create_task(self.consume(step))
@@ -181,7 +189,11 @@ class EventDriven:
         finally:
             consumer.release()
 
-    async def deliver(self, run: WorkflowRun, before: Step, after: Step) -> None:
+    async def manual(self, run: WorkflowRun, step: Step, pool: str, resolution: Any) -> None:
+        await self.runtime.resolve(pool, resolution)
+        await self.publish(run)
+
+    async def deliver(self, run: WorkflowRun, before: Step | None, after: Step) -> None:
         return None
 
     def cancel_duplicates(self) -> None:

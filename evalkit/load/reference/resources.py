@@ -54,6 +54,11 @@ class Pool:
     def down(self) -> bool:
         return self._clock() < self._down_until
 
+    async def until_up(self) -> None:
+        """Return once the pool is not in an outage."""
+        while self.down:
+            await asyncio.sleep(self._down_until - self._clock())
+
     async def hold(self, seconds: float) -> None:
         """One visit: request a unit, keep it for ``seconds`` of real time, release it."""
         await self.acquire()

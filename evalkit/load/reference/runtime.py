@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,6 @@ class Runtime:
             assert step.staff is not None and step.service_time is not None  # the study validates this
             await self.hold(self.pool(f"staff:{step.staff}"), draw(step.service_time, self.rng))
 
-    async def resolve_manually(self, pool: str, spec: object) -> None:
-        self.counters["manual_interventions"] += 1
-        await self.hold(self.pool(f"staff:{pool}"), draw(spec, self.rng))  # type: ignore[arg-type]
+    async def resolve(self, pool: str, resolution: Any) -> None:
+        """A person of ``pool`` resolves an exception: hold a resolution time on the staff pool."""
+        await self.hold(self.pool(f"staff:{pool}"), draw(resolution, self.rng))

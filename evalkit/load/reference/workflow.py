@@ -13,7 +13,7 @@ dead-letter queue.
 from __future__ import annotations
 
 import asyncio
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from evalkit.load.reference.runtime import Runtime
 from evalkit.study import Step, Study
@@ -43,7 +43,10 @@ class Design(Protocol):
 
     async def begin(self, run: WorkflowRun) -> None: ...
     async def attempt(self, run: WorkflowRun, step: Step) -> None: ...
-    async def deliver(self, run: WorkflowRun, before: Step, after: Step) -> None: ...
+    async def manual(self, run: WorkflowRun, step: Step, pool: str, resolution: Any) -> None: ...
+    async def deliver(self, run: WorkflowRun, before: Step | None, after: Step) -> None:
+        """Carry the edge ``before -> after`` (``before`` is ``None`` for the start's edges)."""
+        ...
 
 
 class WorkflowRun:
@@ -79,7 +82,7 @@ class WorkflowRun:
                     for after in successors[step.id]:
                         group.create_task(deliver(step, after))
 
-                async def deliver(before: Step, after: Step) -> None:
+                async def deliver(before: Step | None, after: Step) -> None:
                     await self.design.deliver(self, before, after)
                     waiting[after.id] -= 1
                     if waiting[after.id] == 0:  # join: every incoming edge has been delivered
@@ -87,7 +90,8 @@ class WorkflowRun:
 
                 for step in steps:
                     if not step.after:
-                        group.create_task(run(step))
+                        waiting[step.id] = 1  # the start's edge
+                        group.create_task(deliver(None, step))
         except BaseExceptionGroup as group_error:
             ended = group_error.subgroup(WorkflowEndedError)
             if ended is None:
@@ -121,12 +125,13 @@ class WorkflowRun:
                 self._dead_letter()
             raise WorkflowEndedError("failed")
 
-    async def _to_people(self, step: Step, pool: str | None, resolution: object) -> None:
+    async def _to_people(self, step: Step, pool: str | None, resolution: Any) -> None:
         """The platform automates its share with one compensating attempt; people resolve the rest."""
         if self.runtime.chance(self.automation):
             await self.design.attempt(self, step)
             return
-        await self.runtime.resolve_manually(pool or "", resolution)
+        self.runtime.counters["manual_interventions"] += 1
+        await self.design.manual(self, step, pool or "", resolution)
 
     def _dead_letter(self) -> None:
         self.runtime.counters["dead_lettered"] += 1
