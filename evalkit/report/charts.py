@@ -78,13 +78,24 @@ def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-
     import numpy as np
     from matplotlib import transforms
 
-    curve = [p for p in analysis["curve"]]
+    curve = list(analysis["curve"])
     xs = np.array([p["multiple"] for p in curve], dtype=float)
-    ys = np.array([np.nan if p["p95"] is None else p["p95"] for p in curve], dtype=float)
+    # A saturated run's p95 only says how long the run lasted, so it is not joined to the curve.
+    ys = np.array([np.nan if p["p95"] is None or p["saturated"] else p["p95"] for p in curve], dtype=float)
+    overrun = [(p["multiple"], p["p95"]) for p in curve if p["saturated"] and p["p95"] is not None]
+    if overrun:
+        ax.plot(
+            *zip(*overrun, strict=True),
+            "o" if analysis["source"] == "sim" else "D",
+            markerfacecolor="none",
+            color=tint,
+            markersize=5,
+            linestyle="none",
+        )
     if analysis["source"] == "sim":
         ax.plot(xs, ys, style, color=tint, linewidth=1.8, marker="o", markersize=3.5, label=f"{label} simulated p95")
-        low = np.array([np.nan if p["p95_low"] is None else p["p95_low"] for p in curve], dtype=float)
-        high = np.array([np.nan if p["p95_high"] is None else p["p95_high"] for p in curve], dtype=float)
+        low = np.array([np.nan if p["p95_low"] is None or p["saturated"] else p["p95_low"] for p in curve], float)
+        high = np.array([np.nan if p["p95_high"] is None or p["saturated"] else p["p95_high"] for p in curve], float)
         if np.isfinite(low).any():
             ax.fill_between(xs, low, high, color=tint, alpha=0.18, linewidth=0, label=f"{label} 95% CI")
     else:
