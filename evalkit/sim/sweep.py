@@ -189,4 +189,6 @@ def sweep_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() else None
     context = multiprocessing.get_context(method or "forkserver")
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool.submit(int).result()  # the first task makes the pool fork every worker, here and now
+    return pool
