@@ -13,6 +13,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from evalkit.load.arrivals import arrival_offsets
+
 __all__ = ["GeneratorSpec", "StagePlan"]
 
 
@@ -27,6 +31,12 @@ class StagePlan:
     offered_rate: float  # per study second, averaged over the window: the ``offered_rate`` metric
     seed_entropy: int
     seed_key: tuple[int, ...]  # spawn key without the worker index
+
+    def streams(self, worker: int) -> tuple[np.random.Generator, np.random.Generator]:
+        """Worker ``worker``'s random streams for this stage: arrival times, and workflow ids."""
+        sequence = np.random.SeedSequence(entropy=self.seed_entropy, spawn_key=(*self.seed_key, worker))
+        arrivals, identities = sequence.spawn(2)
+        return np.random.default_rng(arrivals), np.random.default_rng(identities)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,26 @@ class GeneratorSpec:
     workers: int
     out_dir: str
     stages: tuple[StagePlan, ...] = field(default_factory=tuple)
+
+    def intended_offsets(self, plan: StagePlan, worker: int, rng: np.random.Generator) -> np.ndarray:
+        """Worker ``worker``'s intended start offsets for a stage (seconds from the stage's start)."""
+        from pydantic import TypeAdapter
+
+        from evalkit.study.traffic import Profile
+
+        profile = TypeAdapter(Profile).validate_python(self.profile) if self.profile else None
+        share = None
+        if profile is not None and profile.kind != "flat":
+            share = lambda t: profile.share(t / self.time_scale)  # noqa: E731 - the profile runs on study time
+        return arrival_offsets(
+            plan.rate / self.workers,
+            self.warmup + self.window,
+            self.arrivals,  # type: ignore[arg-type]
+            rng,
+            share=share,
+            max_share=profile.max_share if profile is not None else 1.0,
+            phase=worker / self.workers,
+        )
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")

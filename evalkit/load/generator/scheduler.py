@@ -21,40 +21,15 @@ from typing import Any
 import gevent
 import gevent.pool
 import numpy as np
-from pydantic import TypeAdapter
 
-from evalkit.load.arrivals import arrival_offsets
 from evalkit.load.generator.client import WorkflowClient
 from evalkit.load.recording import StageRecorder
 from evalkit.load.spec import GeneratorSpec, StagePlan
-from evalkit.study.traffic import Profile
 
 __all__ = ["run_stage"]
 
 #: Lead time between planning a stage and its first intended start, so that start is not late.
 _LEAD = 0.05
-
-
-def _streams(plan: StagePlan, worker: int) -> tuple[np.random.Generator, np.random.Generator]:
-    sequence = np.random.SeedSequence(entropy=plan.seed_entropy, spawn_key=(*plan.seed_key, worker))
-    arrivals, identities = sequence.spawn(2)
-    return np.random.default_rng(arrivals), np.random.default_rng(identities)
-
-
-def _offsets(spec: GeneratorSpec, plan: StagePlan, worker: int, rng: np.random.Generator) -> np.ndarray:
-    profile = TypeAdapter(Profile).validate_python(spec.profile) if spec.profile else None
-    share = None
-    if profile is not None and profile.kind != "flat":
-        share = lambda t: profile.share(t / spec.time_scale)  # noqa: E731 - the profile runs on study time
-    return arrival_offsets(
-        plan.rate / spec.workers,
-        spec.warmup + spec.window,
-        spec.arrivals,  # type: ignore[arg-type]
-        rng,
-        share=share,
-        max_share=profile.max_share if profile is not None else 1.0,
-        phase=worker / spec.workers,
-    )
 
 
 def _every(interval: float, origin: float, until: float, action: Callable[[], None]) -> None:
@@ -92,8 +67,8 @@ def run_stage(
     progress: Callable[[float], None],
 ) -> StageRecorder:
     """Offer one stage's arrivals, wait for them up to the drain timeout, and return the record."""
-    arrival_rng, identity_rng = _streams(plan, worker)
-    offsets = _offsets(spec, plan, worker, arrival_rng)
+    arrival_rng, identity_rng = plan.streams(worker)
+    offsets = spec.intended_offsets(plan, worker, arrival_rng)
     recorder = StageRecorder(spec.warmup, spec.warmup + spec.window, spec.sample_interval)
     pool = gevent.pool.Pool(spec.max_in_flight)
     origin = time.monotonic() + _LEAD
