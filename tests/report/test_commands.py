@@ -83,3 +83,31 @@ def test_compare_needs_two_runs(tmp_path: Path) -> None:
     only = scored_run(tmp_path, small_study())
     result = evalkit("compare", only.path, "-o", tmp_path / "x.html")
     assert result.returncode == 2 and "at least two runs" in result.stderr
+
+
+def test_report_open_hands_the_file_url_to_the_browser(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import webbrowser
+
+    from evalkit.cli import main
+
+    run = scored_run(tmp_path, small_study())
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url))
+    try:
+        main(["report", str(run.path), "--open"])
+    except SystemExit as done:
+        assert done.code == 0
+    assert opened == [run.html_path.resolve().as_uri()]
+    assert capsys.readouterr().out.strip() == str(run.html_path)
+
+
+def test_report_renders_a_real_scored_run(tmp_path: Path) -> None:
+    """The contract end to end: the pipeline's own scorecard.json renders (no fixture involved)."""
+    study = ROOT / "tests" / "fixtures" / "tiny.yaml"
+    ran = evalkit("run", study, "--quick", "--no-load", "--workers", "1", "--out", tmp_path, "-q")
+    assert ran.returncode == 0, ran.stderr
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    result = evalkit("report", run_dir)
+    assert result.returncode == 0, result.stderr
+    html = (run_dir / "scorecard.html").read_text(encoding="utf-8")
+    assert 'id="recommendation"' in html and 'id="provenance"' in html and "<script" not in html

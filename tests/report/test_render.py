@@ -168,3 +168,30 @@ def test_markdown_summary_has_ranking_and_provenance(small: ScoredStudy) -> None
     assert "**Recommendation: Conductor Engine**" in markdown
     assert "| 3 | Domain Mesh | federated | _incomplete_ (33.4 so far) | knocked out |" in markdown
     assert "`order-fulfillment-20260302-091405-3f1c9a`" in markdown
+
+
+def test_importing_the_report_package_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, evalkit.report; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("p_best", "change", "level"),
+    [
+        (0.95, 0.19, "robust"),
+        (0.95, 0.07, "moderate"),
+        (0.7, 0.3, "moderate"),
+        (0.45, 0.3, "fragile"),
+        (0.9, 0.02, "fragile"),
+    ],
+)
+def test_robustness_verdict_follows_the_printed_rule(p_best: float, change: float, level: str) -> None:
+    from evalkit.report.view import _verdict
+
+    assert _verdict(p_best, {"exists": True, "change": -change})["level"] == level
+    assert _verdict(None, {"exists": True, "change": change})["level"] == "unknown"
+    assert _verdict(0.9, {"exists": False})["level"] == "robust"  # nothing flips it
