@@ -12,7 +12,9 @@ A missing number is never shown as zero: every filter turns ``None`` into a visi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -138,10 +140,10 @@ def markdown_environment() -> jinja2.Environment:
     return environment
 
 
-def _unmarked(function):  # type: ignore[no-untyped-def]
+def _unmarked(function: Callable[..., str | Markup]) -> Callable[..., str]:
     """The same formatter, with the missing word as plain italics instead of HTML."""
 
-    def format_plain(value, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def format_plain(value: Any, *args: Any, **kwargs: Any) -> str:
         result = function(value, *args, **kwargs)
         return f"_{result.striptags()}_" if isinstance(result, Markup) else result
 

@@ -1,10 +1,9 @@
 """Builders of realistic ``ScoredStudy`` fixtures for the report tests.
 
-Scoring is written elsewhere; the reports are built against these. Totals, crossovers, critical
-weights and SMAA are computed here from the criterion values so the numbers agree with each other
-the way real scoring output would. ``small_study()`` is the default study (three designs, one
-knocked out); ``large_study()`` is the 12-candidate, 10-criterion stress case that includes a
-candidate named ``<script>alert(1)</script>``.
+Scoring is written elsewhere; the reports are built against these. ``small_study()`` is the default
+study scored (three designs, one knocked out); ``tuned_study()`` is the same after tuning one
+candidate, for comparisons; ``report_large.large_study()`` is the 12-candidate, 10-criterion
+stress case with a candidate named ``<script>alert(1)</script>``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from report_parts import (
+    MULTIPLES,
+    SLO_P95,
+    _assessed,
+    _cost,
+    _criterion,
+    _faults,
+    _finish_candidates,
+    _performance,
+    _provenance,
+    _robustness,
+    _score,
+    _utilisation,
+)
 
 from evalkit.scorecard_data import ScoredStudy
 
@@ -21,8 +33,6 @@ HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "scorecard.json"
 GOLDEN = HERE / "golden"
 XSS_NAME = "<script>alert(1)</script>"
-MULTIPLES = [1.0, 1.5, 2.0, 3.0, 4.0]
-SLO_P95 = 3.0
 
 
 def updating_golden() -> bool:
@@ -30,159 +40,9 @@ def updating_golden() -> bool:
     return os.environ.get("EVALKIT_UPDATE_GOLDEN") == "1"
 
 
-def _criterion(cid: str, label: str, kind: str, weight: float, total: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "label": label,
-        "kind": kind,
-        "weight": weight,
-        "normalised_weight": weight / total,
-        "direction": extra.pop("direction", "higher"),
-        **extra,
-    }
-
-
-def _totals(values: dict[str, dict[str, float | None]], weights: dict[str, float]) -> dict[str, float]:
-    """Weighted total per candidate, counting missing values as absent (scoring reports None)."""
-    return {name: sum(weights[c] * (v or 0.0) for c, v in row.items()) for name, row in values.items()}
-
-
-def _rescaled(weights: dict[str, float], criterion: str, weight: float) -> dict[str, float]:
-    """One criterion at ``weight``, the others rescaled to keep their proportions."""
-    rest = 1.0 - weights[criterion]
-    return {c: weight if c == criterion else w * (1.0 - weight) / rest for c, w in weights.items()}
-
-
-def _robustness(values: dict[str, dict[str, float | None]], weights: dict[str, float], seed: int) -> dict[str, Any]:
-    eligible = list(values)
-    grid = [round(x, 2) for x in np.linspace(0.0, 1.0, 21)]
-    crossovers = []
-    critical = []
-    base = _totals(values, weights)
-    winner = max(base, key=base.__getitem__)
-    for criterion, weight in weights.items():
-        totals = {n: [] for n in eligible}
-        for w in grid:
-            for name, total in _totals(values, _rescaled(weights, criterion, w)).items():
-                totals[name].append(round(total, 2))
-        crossovers.append({"criterion_id": criterion, "weights": grid, "totals": totals})
-        critical.append(_critical(values, weights, criterion, weight, winner))
-    flips = [c for c in critical if c["change"] is not None]
-    smallest = min(flips, key=lambda c: abs(c["change"])) if flips else None
-    return {
-        "critical_weights": critical,
-        "crossovers": crossovers,
-        "smaa": _smaa(values, weights, seed),
-        "smallest_flip": smallest,
-    }
-
-
-def _critical(values, weights, criterion: str, weight: float, winner: str) -> dict[str, Any]:
-    steps = np.linspace(0.0, 1.0, 1001)
-    best: tuple[float, float, str] | None = None
-    for w in steps:
-        totals = _totals(values, _rescaled(weights, criterion, float(w)))
-        leader = max(totals, key=totals.__getitem__)
-        if leader != winner and (best is None or abs(w - weight) < abs(best[0] - weight)):
-            best = (float(w), float(w) - weight, leader)
-    if best is None:
-        return {"criterion_id": criterion, "current_weight": weight, "critical_weight": None, "change": None}
-    return {
-        "criterion_id": criterion,
-        "current_weight": round(weight, 4),
-        "critical_weight": round(best[0], 4),
-        "change": round(best[1], 4),
-        "new_winner": best[2],
-    }
-
-
-def _smaa(values, weights: dict[str, float], seed: int) -> dict[str, Any]:
-    rng = np.random.default_rng(seed)
-    names = list(values)
-    criteria = list(weights)
-    samples = 2000
-    drawn = rng.dirichlet([w * 20 for w in weights.values()], size=samples)
-    matrix = np.array([[values[n][c] or 0.0 for c in criteria] for n in names])
-    scores = drawn @ matrix.T
-    ranks = (-scores).argsort(axis=1).argsort(axis=1)
-    acceptability = {
-        n: [round(float((ranks[:, i] == r).mean()), 4) for r in range(len(names))] for i, n in enumerate(names)
-    }
-    central = {}
-    for i, name in enumerate(names):
-        best = drawn[ranks[:, i] == 0]
-        mean = best.mean(axis=0) if len(best) else np.full(len(criteria), np.nan)
-        central[name] = {c: round(float(m), 4) for c, m in zip(criteria, mean, strict=True) if np.isfinite(m)}
-    return {
-        "samples": samples,
-        "seed": seed,
-        "rank_acceptability": acceptability,
-        "p_best": {n: acceptability[n][0] for n in names},
-        "central_weights": central,
-        "weight_band": 0.2,
-    }
-
-
-def _curve(p95s: list[float | None], *, rate: float = 10.0, ci: float = 0.08, measured: bool = False) -> list[dict]:
-    points = []
-    for multiple, p95 in zip(MULTIPLES, p95s, strict=True):
-        saturated = p95 is None
-        point: dict[str, Any] = {
-            "multiple": multiple,
-            "offered_rate": rate * multiple,
-            "completed_rate": round(rate * multiple * (0.7 if saturated else 0.998), 3),
-            "saturated": saturated,
-            "meets_slo": False if saturated else p95 <= SLO_P95,
-            "error_rate": 0.004 if not saturated else 0.06,
-            "backlog_growth": 3.1 * multiple if saturated else 0.0,
-        }
-        if p95 is not None:
-            point |= {"p95": p95, "p99": round(p95 * 1.6, 3), "mean": round(p95 * 0.45, 3)}
-            if not measured:
-                point |= {"p95_low": round(p95 * (1 - ci), 3), "p95_high": round(p95 * (1 + ci), 3)}
-        points.append(point)
-    return points
-
-
-def _performance(source: str, p95s: list[float | None], msm: float | None, cls: str, **extra: Any) -> dict[str, Any]:
-    display = "≥ 4x" if extra.get("never_broke") else ("< 1x" if msm is None else f"{msm:g}x")
-    return {
-        "source": source,
-        "max_sustainable_multiple": msm,
-        "max_sustainable_display": display,
-        "degradation_class": cls,
-        "curve": _curve(p95s, measured=source == "load"),
-        **extra,
-    }
-
-
-def _utilisation(resource: str, levels: list[float]) -> tuple[list[dict], dict[str, dict[str, float]]]:
-    bottlenecks = [
-        {"multiple": m, "resource": resource, "utilization": u} for m, u in zip(MULTIPLES, levels, strict=True)
-    ]
-    table = {
-        resource: {f"{m:g}": u for m, u in zip(MULTIPLES, levels, strict=True)},
-        "payment-gateway": {f"{m:g}": round(0.05 * m, 3) for m in MULTIPLES},
-    }
-    return bottlenecks, table
-
-
-def _score(
-    cid: str, raw: float | None, display: str, value: float | None, weight: float, source: str, unit: str = ""
-) -> dict:
-    return {
-        "criterion_id": cid,
-        "raw": raw,
-        "unit": unit,
-        "display": display if raw is not None else "missing",
-        "value": value,
-        "contribution": None if value is None else round(value * weight, 3),
-        "source": source,
-        "missing": value is None,
-    }
-
-
 SMALL_WEIGHTS = {"integration": 0.30, "scalability": 0.25, "usability": 0.20, "vendor": 0.15, "tco": 0.10}
+
+
 SMALL_VALUES: dict[str, dict[str, float | None]] = {
     "Conductor Engine": {"integration": 71.4, "scalability": 85.0, "usability": 68.8, "vendor": 81.3, "tco": 42.3},
     "Event Fabric": {"integration": 57.1, "scalability": 100.0, "usability": 43.8, "vendor": 81.3, "tco": 46.3},
@@ -229,58 +89,6 @@ def _small_scores(name: str, raws: dict[str, tuple[float | None, str]]) -> list[
     return [
         _score(cid, raws[cid][0], raws[cid][1], SMALL_VALUES[name][cid], SMALL_WEIGHTS[cid], sources[cid])
         for cid in SMALL_WEIGHTS
-    ]
-
-
-def _assessed(usability: list[tuple[str, float, str]], vendor: list[tuple[str, float, str]]) -> list[dict]:
-    out = []
-    for cid, rows in (("usability", usability), ("vendor", vendor)):
-        scores = [s for _, s, _ in rows]
-        out.append(
-            {
-                "criterion_id": cid,
-                "assessments": [{"assessor": a, "score": s, "rationale": r} for a, s, r in rows],
-                "aggregate": float(np.mean(scores)) if scores else None,
-                "spread": float(max(scores) - min(scores)) if scores else None,
-                "std": round(float(np.std(scores, ddof=1)), 3) if len(scores) > 1 else None,
-            }
-        )
-    return out
-
-
-def _cost(licence: float, infra: float, nodes: int, impl: float, integ: float, ops: float) -> dict[str, Any]:
-    return {
-        "currency": "EUR",
-        "horizon_years": 3,
-        "licence": licence,
-        "infrastructure": infra,
-        "nodes": nodes,
-        "implementation": impl,
-        "integration": integ,
-        "operations": ops,
-        "total": licence + infra + impl + integ + ops,
-        "integration_share": round(integ / (impl + integ), 4),
-    }
-
-
-def _faults(control: tuple, payment: tuple) -> list[dict]:
-    return [
-        {
-            "scenario": "control-plane-outage",
-            "component": "control-plane",
-            "multiple": 1.0,
-            "stalled_workflows": control[0],
-            "recovery_time": control[1],
-            "lost": control[2],
-        },
-        {
-            "scenario": "payment-gateway-outage",
-            "component": "system:payment-gateway",
-            "multiple": 1.0,
-            "stalled_workflows": payment[0],
-            "recovery_time": payment[1],
-            "lost": payment[2],
-        },
     ]
 
 
@@ -467,38 +275,6 @@ def _domain_mesh() -> dict[str, Any]:
     }
 
 
-def _finish_candidates(candidates: list[dict], weights: dict[str, float]) -> list[dict]:
-    """Totals and ranks as scoring would set them: knocked-out candidates rank last."""
-    for candidate in candidates:
-        contributions = [s["contribution"] for s in candidate["scores"]]
-        candidate["total_partial"] = round(sum(c for c in contributions if c is not None), 2)
-        candidate["total"] = None if None in contributions else candidate["total_partial"]
-    ordered = sorted(candidates, key=lambda c: (c.get("knocked_out", False), -c["total_partial"]))
-    for rank, candidate in enumerate(ordered, start=1):
-        candidate["rank"] = rank
-    return ordered
-
-
-def _provenance(run_id: str, name: str, title: str, simulated: list[str], measured: list[str]) -> dict[str, Any]:
-    return {
-        "run_id": run_id,
-        "created": "2026-03-02T09:14:05+00:00",
-        "study_name": name,
-        "study_title": title,
-        "study_file": f"scenarios/{name}.yaml",
-        "study_sha256": "3f1c9a0d5be27e4f8a61c0b2d9e7f4a15c3b8e2d6a9f0c1b7e4d2a8c5f6b3e9a",
-        "scorecard_name": "orchestration-platform",
-        "scorecard_file": "scorecards/orchestration-platform.yaml",
-        "seed": 20261123,
-        "evalkit_version": "0.1.0",
-        "library_versions": {"simpy": "4.1.1", "locust": "2.31.8", "numpy": "2.1.3", "matplotlib": "3.9.2"},
-        "simulated": simulated,
-        "measured": measured,
-        "replications": 5,
-        "multiples": MULTIPLES,
-    }
-
-
 def small_study() -> ScoredStudy:
     """The default study scored: Conductor Engine wins, Domain Mesh is knocked out."""
     candidates = _finish_candidates([_conductor(), _event_fabric(), _domain_mesh()], SMALL_WEIGHTS)
@@ -555,111 +331,6 @@ def small_study() -> ScoredStudy:
     return ScoredStudy.model_validate(data)
 
 
-LARGE_NAMES = [
-    "Conductor Engine",
-    "Event Fabric",
-    "Domain Mesh",
-    "Saga Orchestrator Enterprise Edition",
-    "Flowable Cloud",
-    XSS_NAME,
-    "Temporal Cluster",
-    "Camunda 8 SaaS",
-    "Zeebe Self-Managed",
-    "Kafka Streams Choreography",
-    "Step Functions Express",
-    "Netflix Conductor OSS",
-]
-LARGE_CRITERIA = [
-    ("integration", "Integration capabilities", "measured", 18),
-    ("scalability", "Scalability and performance", "measured", 16),
-    ("latency", "p95 cycle time at 3x peak", "measured", 10),
-    ("resilience", "Recovery from control-plane outage", "measured", 8),
-    ("usability", "Usability and maintainability", "assessed", 12),
-    ("vendor", "Vendor stability & ecosystem", "assessed", 9),
-    ("security", "Security and compliance (SOC 2, ISO 27001)", "assessed", 8),
-    ("observability", "Observability and tracing", "assessed", 7),
-    ("skills", "Team skills & hiring market", "assessed", 5),
-    ("tco", "Total cost of ownership", "cost", 7),
-]
-DESIGNS = ["centralized", "event-driven", "federated"]
-
-
-def _large_candidate(index: int, name: str, rng: np.random.Generator, weights: dict[str, float]) -> dict:
-    values = {cid: round(float(rng.uniform(25, 95)), 1) for cid, *_ in LARGE_CRITERIA}
-    if index == 4:
-        values["observability"] = None  # nobody assessed it: the total must say so
-    msm = round(float(rng.uniform(1.2, 4.0)), 1)
-    never = msm >= 3.9
-    base = float(rng.uniform(0.6, 1.4))
-    # p95 reaches the SLO exactly at the max sustainable multiple and saturates a little beyond it.
-    p95s = [round(base + (SLO_P95 - base) * (m / msm) ** 3, 3) if m <= msm * 1.1 else None for m in MULTIPLES]
-    cls = "linear" if never else ("exponential" if msm < 2 else "superlinear")
-    scores = [
-        _score(
-            cid,
-            None if values[cid] is None else values[cid] / 20,
-            f"{values[cid] / 20:.2f} / 5" if values[cid] is not None else "missing",
-            values[cid],
-            weights[cid],
-            "assessed" if kind == "assessed" else ("cost" if kind == "cost" else "sim"),
-        )
-        for cid, _, kind, _ in LARGE_CRITERIA
-    ]
-    bottlenecks, utilisation = _utilisation("engine-workers", [round(min(1.0, 0.8 * m / msm), 3) for m in MULTIPLES])
-    candidate = {
-        "name": name,
-        "design": DESIGNS[index % 3],
-        "scores": scores,
-        "performance": [
-            _performance("sim", p95s, msm, cls, never_broke=never, bottlenecks=bottlenecks, utilization=utilisation)
-        ],
-        "faults": _faults(
-            (float(rng.integers(0, 400)), round(float(rng.uniform(2, 30)), 1), 0.0),
-            (float(rng.integers(50, 150)), round(float(rng.uniform(5, 25)), 1), None),
-        ),
-        "cost": _cost(
-            *(float(rng.integers(50, 500)) * 1000 for _ in range(2)),
-            int(rng.integers(2, 9)),
-            *(float(rng.integers(100, 400)) * 1000 for _ in range(3)),
-        ),
-    }
-    if msm < 1.8:
-        candidate["knocked_out"] = True
-        candidate["knockout_reasons"] = [f"must sustain at least 3x today's peak within the SLO: {msm:g}x"]
-    return candidate, values
-
-
-def large_study() -> ScoredStudy:
-    """12 candidates × 10 criteria, two or more knocked out, one named ``<script>alert(1)</script>``."""
-    rng = np.random.default_rng(12)
-    total = sum(w for *_, w in LARGE_CRITERIA)
-    weights = {cid: w / total for cid, _, _, w in LARGE_CRITERIA}
-    built = [_large_candidate(i, n, rng, weights) for i, n in enumerate(LARGE_NAMES)]
-    candidates = _finish_candidates([c for c, _ in built], weights)
-    eligible = {c["name"]: v for c, v in built if not c.get("knocked_out")}
-    criteria = [
-        _criterion(cid, label, kind, w, total, direction="lower" if kind == "cost" else "higher")
-        for cid, label, kind, w in LARGE_CRITERIA
-    ]
-    winner = candidates[0]
-    data = {
-        "provenance": _provenance(
-            "platform-shortlist-20260302-101500-9ab0c1",
-            "platform-shortlist",
-            "Twelve-platform shortlist",
-            [c["name"] for c in candidates],
-            [],
-        ),
-        "slo": {"p95_cycle_time": SLO_P95, "p99_cycle_time": None, "max_error_rate": 0.02},
-        "criteria": criteria,
-        "candidates": candidates,
-        "winner": winner["name"],
-        "winner_score": winner["total"],
-        "robustness": _robustness(eligible, weights, seed=11),
-    }
-    return ScoredStudy.model_validate(data)
-
-
 def tuned_study() -> ScoredStudy:
     """The default study again after tuning Conductor Engine (more engine workers): it now holds 4x."""
     data = small_study().model_dump(mode="json", by_alias=True)
@@ -679,3 +350,10 @@ def tuned_study() -> ScoredStudy:
     }
     data["rationale"] = "After tuning, Conductor Engine also sustains 4x peak and leads on every criterion but cost."
     return ScoredStudy.model_validate(data)
+
+
+def large_study() -> ScoredStudy:
+    """12 candidates × 10 criteria (see ``report_large``)."""
+    from report_large import large_study as build
+
+    return build()
