@@ -52,7 +52,7 @@ def critical_weight(values: np.ndarray, weights: np.ndarray, criterion: int) -> 
     totals = values @ weights
     winner = _winner(totals)
     rest = (totals - current * values[:, criterion]) / (1.0 - current)
-    best: float | None = None
+    ties = []
     for challenger in range(values.shape[0]):
         if challenger == winner:
             continue
@@ -62,11 +62,14 @@ def critical_weight(values: np.ndarray, weights: np.ndarray, criterion: int) -> 
         if denominator == 0:
             continue  # parallel lines: they never cross (or always tie)
         tie = d_rest / denominator
-        if 0.0 <= tie <= 1.0 and (best is None or abs(tie - current) < abs(best - current)):
-            best = float(tie)
-    if best is None:
-        return None, None
-    return best, _new_winner(values, weights, criterion, best, winner)
+        if 0.0 <= tie <= 1.0:
+            ties.append(float(tie))
+    # A tie only at the end of the range (weight 0 or 1) with nothing past it changes nothing: skip it.
+    for tie in sorted(ties, key=lambda t: abs(t - current)):
+        new = _new_winner(values, weights, criterion, tie, winner)
+        if new is not None:
+            return tie, new
+    return None, None
 
 
 def _new_winner(values: np.ndarray, weights: np.ndarray, criterion: int, tie: float, winner: int) -> int | None:
