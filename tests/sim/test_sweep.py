@@ -117,3 +117,24 @@ def _process_on(system: str, reduced):  # type: ignore[no-untyped-def]
     process = reduced.workload.process
     step = process.steps[0].model_copy(update={"system": system})
     return process.model_copy(update={"steps": (step,)})
+
+
+def test_workers_start_safely_when_the_caller_runs_threads() -> None:
+    """A progress display's thread must not be forked: the pool then uses a fork server."""
+    import threading
+
+    from evalkit.sim import sweep_pool
+
+    tiny = load_study(TINY)
+    cells = plan_cells(tiny, multiples=[1.0], replications=1, include_faults=False)
+    stop = threading.Event()
+    display = threading.Thread(target=stop.wait)
+    display.start()
+    try:
+        with sweep_pool(2) as pool:
+            assert pool._mp_context.get_start_method() == "forkserver"
+            parallel = run_sweep(tiny, cells, executor=pool)
+    finally:
+        stop.set()
+        display.join()
+    assert parallel.frame.equals(run_sweep(tiny, cells).frame)
