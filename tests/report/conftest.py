@@ -45,6 +45,22 @@ def large() -> ScoredStudy:
 
 
 @pytest.fixture(scope="session")
+def small_html(small: ScoredStudy) -> str:
+    """The default study's scorecard, rendered once per session."""
+    from evalkit.report import render_scorecard
+
+    return render_scorecard(small)
+
+
+@pytest.fixture(scope="session")
+def large_html(large: ScoredStudy) -> str:
+    """The large study's scorecard, rendered once per session."""
+    from evalkit.report import render_scorecard
+
+    return render_scorecard(large)
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; never a downloaded browser."""
     if not CHROMIUM.exists():

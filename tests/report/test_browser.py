@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from report_builders import XSS_NAME
 
-from evalkit.report import SECTIONS, render_comparison, render_scorecard
+from evalkit.report import SECTIONS, render_comparison
 from evalkit.scorecard_data import ScoredStudy
 
 pytestmark = pytest.mark.browser
@@ -44,9 +44,9 @@ def assert_quiet(seen: dict[str, list[Any]], url: str) -> None:
     assert not seen["errors"] and not seen["dialogs"]
 
 
-def test_scorecard_in_chromium(browser: Any, small: ScoredStudy, tmp_path: Path) -> None:
+def test_scorecard_in_chromium(browser: Any, small_html: str, tmp_path: Path) -> None:
     path = tmp_path / "scorecard.html"
-    page, seen = open_report(browser, render_scorecard(small), path)
+    page, seen = open_report(browser, small_html, path)
     try:
         assert_quiet(seen, path.as_uri())
         for section, title in SECTIONS:
@@ -64,9 +64,9 @@ def test_scorecard_in_chromium(browser: Any, small: ScoredStudy, tmp_path: Path)
         page.close()
 
 
-def test_large_study_matrix_fits_and_hostile_name_is_text(browser: Any, large: ScoredStudy, tmp_path: Path) -> None:
+def test_large_study_matrix_fits_and_hostile_name_is_text(browser: Any, large_html: str, tmp_path: Path) -> None:
     path = tmp_path / "large.html"
-    page, seen = open_report(browser, render_scorecard(large), path)
+    page, seen = open_report(browser, large_html, path)
     try:
         assert_quiet(seen, path.as_uri())
         assert page.evaluate("document.querySelectorAll('script').length") == 0
@@ -92,9 +92,9 @@ def test_large_study_matrix_fits_and_hostile_name_is_text(browser: Any, large: S
         page.close()
 
 
-def test_print_layout_hides_navigation(browser: Any, small: ScoredStudy, tmp_path: Path) -> None:
+def test_print_layout_hides_navigation(browser: Any, small_html: str, tmp_path: Path) -> None:
     path = tmp_path / "print.html"
-    page, seen = open_report(browser, render_scorecard(small), path)
+    page, seen = open_report(browser, small_html, path)
     try:
         page.emulate_media(media="print")
         assert not page.locator("nav.toc").is_visible()

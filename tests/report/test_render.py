@@ -38,16 +38,6 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
-@pytest.fixture(scope="module")
-def small_html(small: ScoredStudy) -> str:
-    return render_scorecard(small)
-
-
-@pytest.fixture(scope="module")
-def large_html(large: ScoredStudy) -> str:
-    return render_scorecard(large)
-
-
 def test_sections_appear_once_and_in_order(small_html: str) -> None:
     positions = [small_html.index(f'<section class="card" id="{section}"') for section, _ in SECTIONS]
     assert positions == sorted(positions)
