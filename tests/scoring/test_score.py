@@ -1,0 +1,238 @@
+"""score() and score_run(): the whole matrix, knock-outs, missing values, robustness, scorecard.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evalkit.analysis import analyse
+from evalkit.analysis.synthetic import Shape, exponential, linear, mm1, shape_rows, shape_table
+from evalkit.errors import StudyError
+from evalkit.results import ResultTable
+from evalkit.scorecard_data import CandidateResult, Provenance, ScoredStudy, read_scored_study
+from evalkit.scoring import score, score_run
+from evalkit.store import create_run
+from evalkit.study import Scorecard, Study, load_study_with_scorecard
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDY_PATH = ROOT / "scenarios" / "order-fulfillment.yaml"
+STUDY, CARD = load_study_with_scorecard(STUDY_PATH)
+PROVENANCE = Provenance(
+    run_id="test", created="2026-01-01T00:00:00+00:00", study_name=STUDY.name, study_file=str(STUDY_PATH),
+    study_sha256="0" * 64, scorecard_name=CARD.name, scorecard_file="card", seed=STUDY.seed, evalkit_version="test",
+)  # fmt: skip
+
+
+def _card(criteria: list[dict], **extra: object) -> Scorecard:
+    return Scorecard.model_validate(
+        {"name": "test", "criteria": criteria, "robustness": {"smaa_samples": 2000}, **extra}
+    )
+
+
+COVERAGE = {"id": "integration", "label": "Integration", "weight": 3, "kind": "measured", "metric": "connector_coverage",
+            "value_function": {"points": [[0, 0], [1, 100]]}}  # fmt: skip
+VENDOR = {"id": "vendor", "label": "Vendor", "weight": 1, "kind": "assessed"}
+SCALABILITY = {"id": "scalability", "label": "Scalability", "weight": 2, "kind": "measured",
+               "metric": "max_sustainable_multiple", "value_function": {"points": [[1, 0], [4, 100]]}}  # fmt: skip
+
+
+def _results() -> ResultTable:
+    """Conductor saturates past 1.5x and blows up; the others hold, Fabric like a queue."""
+    rng = np.random.default_rng(42)
+    conductor = Shape(p95=exponential(0.3, 1.2), saturate_above=1.5, capacity_multiple=1.6,
+                      utilization={"engine": lambda m: 0.6 * m})  # fmt: skip
+    mesh = Shape(p95=linear(0.8, 0.4), utilization={"coordinator": lambda m: 0.12 * m})
+    fabric = Shape(p95=mm1(0.9, 0.2), utilization={"consumers:charge-payment": lambda m: 0.2 * m})
+    return shape_table(
+        shape_rows(conductor, candidate="Conductor Engine", noise=0.03, rng=rng),
+        shape_rows(mesh, candidate="Domain Mesh", design="federated", noise=0.03, rng=rng),
+        shape_rows(fabric, candidate="Event Fabric", design="event-driven", noise=0.03, rng=rng),
+    )
+
+
+def _score(card: Scorecard, table: ResultTable | None = None, study: Study = STUDY) -> ScoredStudy:
+    table = table if table is not None else ResultTable.empty()
+    return score(study, card, analyse(study, table), provenance=PROVENANCE)
+
+
+def _by_name(scored: ScoredStudy) -> dict[str, CandidateResult]:
+    return {c.name: c for c in scored.candidates}
+
+
+def test_hand_computed_totals_contributions_and_ranks() -> None:
+    scored = _score(_card([COVERAGE, VENDOR]))
+    found = _by_name(scored)
+    # Coverage 5/7, 3/7, 4/7 of the systems; vendor means 4.25, 3.25, 4.25 on 1..5.
+    expected = {
+        "Conductor Engine": 0.75 * 500 / 7 + 0.25 * 81.25,
+        "Domain Mesh": 0.75 * 300 / 7 + 0.25 * 56.25,
+        "Event Fabric": 0.75 * 400 / 7 + 0.25 * 81.25,
+    }
+    for name, total in expected.items():
+        assert found[name].total == pytest.approx(total)
+        assert sum(s.contribution for s in found[name].scores) == pytest.approx(total)
+    assert [c.name for c in scored.candidates] == ["Conductor Engine", "Event Fabric", "Domain Mesh"]
+    assert [c.rank for c in scored.candidates] == [1, 2, 3]
+    assert scored.winner == "Conductor Engine" and scored.winner_score == pytest.approx(expected["Conductor Engine"])
+    assert [c.normalised_weight for c in scored.criteria] == pytest.approx([0.75, 0.25])
+    vendor = next(a for a in found["Domain Mesh"].assessed if a.criterion_id == "vendor")
+    assert vendor.aggregate == 3.25 and vendor.spread == 0.5
+    assert "Conductor Engine ranks first" in scored.rationale
+
+
+def test_median_aggregation() -> None:
+    scored = _score(_card([COVERAGE, VENDOR], aggregation="median"))
+    vendor = next(s for s in _by_name(scored)["Domain Mesh"].scores if s.criterion_id == "vendor")
+    assert vendor.raw == 3.25  # the median of two scores is their mean
+
+
+def test_missing_values_are_flagged_never_zero() -> None:
+    scored = _score(_card([COVERAGE, SCALABILITY]))  # no results at all: scalability is missing
+    for candidate in scored.candidates:
+        cell = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert cell.missing and cell.value is None and cell.contribution is None and cell.display == "missing"
+        assert candidate.total is None and candidate.total_partial > 0
+    assert scored.winner is None
+    assert any("scalability is missing" in w for w in scored.warnings)
+
+
+def test_knocked_out_candidate_keeps_its_score_for_reference() -> None:
+    scored = _score(CARD, _results())
+    found = _by_name(scored)
+    conductor = found["Conductor Engine"]
+    assert conductor.knocked_out and conductor.total is not None
+    assert any("3x" in reason for reason in conductor.knockout_reasons)
+    assert conductor.rank == 3 and scored.winner != "Conductor Engine"
+    assert scored.candidates[-1].name == "Conductor Engine"
+    # The knocked-out candidate takes no part in the robustness analysis.
+    assert "Conductor Engine" not in scored.robustness.smaa.p_best
+    # Its degradation could not be classified (saturated after two multiples): the knock-out says so.
+    assert any("no-exponential-degradation" in w and "Conductor Engine" in w for w in scored.warnings)
+
+
+def test_robustness_is_filled_and_reproducible() -> None:
+    first = _score(CARD, _results())
+    again = _score(CARD, _results())
+    assert first.model_dump() == again.model_dump()
+    robustness = first.robustness
+    assert {c.criterion_id for c in robustness.critical_weights} == {c.id for c in CARD.criteria}
+    assert len(robustness.crossovers) == len(CARD.criteria)
+    assert sum(robustness.smaa.p_best.values()) == pytest.approx(1.0)
+    assert robustness.smaa.seed == STUDY.seed
+    reseeded = _score(CARD, _results(), study=STUDY.model_copy(update={"seed": 1}))
+    assert reseeded.robustness.smaa.p_best != robustness.smaa.p_best
+
+
+def test_adding_a_dominated_candidate_leaves_the_others_alone() -> None:
+    base = _score(CARD, _results())
+    worse = STUDY.candidate("Domain Mesh").model_copy(
+        update={
+            "name": "Domain Mesh Lite",
+            "integration": STUDY.candidate("Domain Mesh").integration.model_copy(update={"connectors": ()}),
+        }
+    )
+    grown_study = STUDY.model_copy(update={"candidates": (*STUDY.candidates, worse)})
+    table = _results()
+    extra = table.frame[table.frame["candidate"] == "Domain Mesh"].assign(candidate="Domain Mesh Lite")
+    grown = _score(CARD, table.concat(ResultTable(extra)), study=grown_study)
+    before = {c.name: c.total for c in base.candidates}
+    after = {c.name: c.total for c in grown.candidates}
+    assert all(after[name] == pytest.approx(total) for name, total in before.items())
+    order = [c.name for c in grown.candidates if c.name != "Domain Mesh Lite"]
+    assert order == [c.name for c in base.candidates]
+    assert after["Domain Mesh Lite"] < after["Domain Mesh"]
+
+
+def test_ahp_weights_replace_the_stated_ones() -> None:
+    ahp = {"criteria": ["integration", "vendor"], "matrix": [[1, 3], [1 / 3, 1]]}
+    scored = _score(_card([COVERAGE, {**VENDOR, "weight": 3}], ahp=ahp))
+    assert [c.normalised_weight for c in scored.criteria] == pytest.approx([0.75, 0.25])
+    assert scored.ahp is not None and scored.ahp.consistency_ratio == 0.0
+    inconsistent = {"criteria": ["integration", "vendor", "scalability"],
+                    "matrix": [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]}  # fmt: skip
+    with pytest.raises(StudyError, match="consistency ratio"):
+        _score(_card([COVERAGE, VENDOR, SCALABILITY], ahp=inconsistent))
+
+
+def test_kpi_rows_from_the_baseline() -> None:
+    scored = _score(CARD, _results())
+    kpis = {k.metric: k for k in scored.kpis}
+    assert set(kpis) == {"cycle_time_mean", "error_rate"}
+    cycle = kpis["cycle_time_mean"]
+    assert cycle.today == 4.0 and cycle.target == 1.5 and cycle.display_today == "4 s"
+    # The synthetic mean cycle time is half its p95: Mesh at 1x is 0.5 * (0.8 + 0.4).
+    assert cycle.predicted["Domain Mesh"] == pytest.approx(0.6, rel=0.05)
+
+
+def test_score_run_writes_a_scorecard_json_that_reads_back(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY_PATH)
+    run.save_results(_results(), source="sim")
+    scored = score_run(run)
+    assert run.scored_path.is_file()
+    assert read_scored_study(run.scored_path) == scored
+    assert scored.provenance.run_id == run.run_id and scored.provenance.simulated == sorted(
+        c.name for c in STUDY.candidates
+    )
+    assert scored.provenance.replications == 5 and scored.provenance.multiples == [1.0, 1.5, 2.0, 3.0, 4.0]
+    first = run.scored_path.read_bytes()
+    score_run(run)
+    assert run.scored_path.read_bytes() == first
+
+
+def _evalkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cli_prints_the_matrix_and_writes_the_file(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY_PATH)
+    run.save_results(_results(), source="sim")
+    result = _evalkit("score", str(run.path))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Weighted matrix" in result.stdout
+        and "Winner:" in result.stdout
+        and "Knocked out: Conductor Engine" in result.stdout
+    )
+    assert "SMAA-2" in result.stdout
+    assert json.loads(run.scored_path.read_text())["winner"] in {"Domain Mesh", "Event Fabric"}
+
+
+def test_cli_refuses_a_run_without_results_in_one_line(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY_PATH)
+    result = _evalkit("score", str(run.path))
+    assert result.returncode == 2 and "no results to score" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_scores_by_another_scorecard(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY_PATH)
+    run.save_results(_results(), source="sim")
+    text = (ROOT / "scorecards" / "orchestration-platform.yaml").read_text(encoding="utf-8")
+    other = tmp_path / "lenient.yaml"
+    other.write_text(
+        text.replace("threshold: 3\n", "threshold: 1\n").replace("name: orchestration-platform", "name: lenient")
+    )
+    result = _evalkit("score", str(run.path), "--scorecard", str(other))
+    assert result.returncode == 0, result.stderr
+    scored = read_scored_study(run.scored_path)
+    assert scored.provenance.scorecard_name == "lenient" and scored.provenance.notes
+    assert not any("sustain" in r for c in scored.candidates for r in c.knockout_reasons)
+
+
+def test_load_only_results_are_scored_too() -> None:
+    table = shape_table(
+        *(shape_rows(Shape(p95=linear(1.0, 0.2)), candidate=c.name, design=c.design, source="load", replications=1)
+          for c in STUDY.candidates)
+    )  # fmt: skip
+    scored = _score(CARD, table)
+    for candidate in scored.candidates:
+        scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert scalability.source == "load" and scalability.display == "≥ 4x"
+        assert candidate.performance[0].replications == 1
