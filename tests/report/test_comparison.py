@@ -51,6 +51,8 @@ def test_different_scorecards_compare_on_shared_criteria_and_say_so() -> None:
     assert conductor["cells"][0]["entry"]["score"] == pytest.approx(72.86, abs=0.01)
     html = render_comparison([("small", small_study()), ("large", large_study())])
     assert "Compared on shared criteria only." in html
+    assert "Different studies." in html  # order-fulfillment against platform-shortlist
+    assert "Different studies." not in render_comparison([("a", small_study()), ("b", tuned_study())])
     assert "Left out of large: latency, resilience, security, observability, skills" in text(html)
 
 
