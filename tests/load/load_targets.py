@@ -96,6 +96,9 @@ def hanging_app() -> web.Application:
     return app
 
 
+BODIES = web.AppKey("bodies", list)
+
+
 def job_api_app(duration: float, token: str) -> web.Application:
     """An asynchronous job API unlike evalkit's own: ids under /data/jobId, states DONE/ERROR, a bearer token."""
     jobs: dict[str, float] = {}
@@ -123,7 +126,7 @@ def job_api_app(duration: float, token: str) -> web.Application:
         return web.json_response({"job": {"state": state}})
 
     app = web.Application()
-    app["bodies"] = bodies
+    app[BODIES] = bodies
     app.router.add_post("/api/jobs", submit)
     app.router.add_get("/api/jobs/{job}", status)
     return app
