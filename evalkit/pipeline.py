@@ -28,8 +28,7 @@ from evalkit.study import Study, load_study_with_scorecard, study_digest
 __all__ = ["Reporter", "RunOptions", "RunOutcome", "quick_study", "run_study"]
 
 QUICK_REPLICATIONS = 3
-QUICK_STAGE_SECONDS = 4.0
-QUICK_STAGE_WARMUP = 1.0
+QUICK_STAGE_SECONDS = 5.0
 
 
 class Reporter(Protocol):
@@ -81,12 +80,9 @@ class RunOutcome:
 def quick_study(study: Study) -> Study:
     """The study with fewer replications and shorter load stages: honest, just less precise."""
     traffic = study.traffic.model_copy(update={"replications": min(study.traffic.replications, QUICK_REPLICATIONS)})
-    load = study.load.model_copy(
-        update={
-            "stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS),
-            "stage_warmup": min(study.load.stage_warmup, QUICK_STAGE_WARMUP),
-        }
-    )
+    # The stage warm-up is kept: it must outlast a few cycle times, or the backlog of the
+    # measurement window is still filling up and reads as growth.
+    load = study.load.model_copy(update={"stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS)})
     return study.model_copy(update={"traffic": traffic, "load": load})
 
 
