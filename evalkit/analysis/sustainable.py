@@ -24,7 +24,8 @@ The sustainable multiple is the last passing multiple before the first failing o
 multiple that passes again does not count: the curve is read from the bottom up). Between the last
 pass and the first failure it is **interpolated** when the failure is a continuous metric crossing
 its threshold (p95, p99, error rate): linearly in the multiple, where that metric crosses the
-SLO. Latency is convex in load, so the chord lies above the curve and crosses the SLO no later
+SLO. It is not interpolated when a higher multiple passes again: a failure that load does not
+sustain is noise (a tail percentile on a knife edge, too few replications), not a crossing. Latency is convex in load, so the chord lies above the curve and crosses the SLO no later
 than the curve does: linear interpolation errs on the safe side. When the first failure is
 saturation or a growing backlog, the latency there is not a steady state and there is nothing
 honest to interpolate; the figure stays at the last passing multiple. A design that passes at
@@ -156,15 +157,21 @@ def _crossing(study: Study, passing: Cell, failing: Cell, failed: tuple[str, ...
 def _read(study: Study, curve: Curve, bound: Bound) -> tuple[float | None, bool, bool, bool, str]:
     """(multiple, never_broke, below_range, interpolated, why it stopped) for one bound."""
     last_pass: Cell | None = None
-    for cell in curve.cells:
+    for index, cell in enumerate(curve.cells):
         judgement = judge_cell(study, cell, bound)
         if judgement.meets:
             last_pass = cell
             continue
         why = f"at {format_multiple(cell.multiple)}: " + "; ".join(judgement.reasons)
+        passes_again = [c for c in curve.cells[index + 1 :] if judge_cell(study, c, bound).meets]
+        if passes_again:
+            why += (
+                f"; passes again at {format_multiple(passes_again[0].multiple)}, so the failure looks like noise "
+                "rather than load (not interpolated; more replications would narrow it)"
+            )
         if last_pass is None:
             return None, False, True, False, why
-        crossing = _crossing(study, last_pass, cell, judgement.failures, bound)
+        crossing = None if passes_again else _crossing(study, last_pass, cell, judgement.failures, bound)
         if crossing is None:
             return last_pass.multiple, False, False, False, why
         return crossing, False, False, True, why

@@ -20,20 +20,20 @@ from evalkit.results import Observation, ResultTable, observations
 
 __all__ = ["Shape", "shape_rows", "shape_table", "linear", "mm1", "exponential"]
 
-Curve = Callable[[float], float]
+Function = Callable[[float], float]
 
 
-def linear(floor: float, slope: float) -> Curve:
+def linear(floor: float, slope: float) -> Function:
     """p95 = floor + slope·m."""
     return lambda m: floor + slope * m
 
 
-def mm1(service: float, rho_per_multiple: float) -> Curve:
+def mm1(service: float, rho_per_multiple: float) -> Function:
     """p95 = service / (1 - rho1·m): a single queue whose utilisation grows with load."""
     return lambda m: service / (1.0 - rho_per_multiple * m) if rho_per_multiple * m < 1 else math.inf
 
 
-def exponential(scale: float, rate: float) -> Curve:
+def exponential(scale: float, rate: float) -> Function:
     """p95 = scale·e^(rate·m)."""
     return lambda m: scale * math.exp(rate * m)
 
@@ -42,13 +42,13 @@ def exponential(scale: float, rate: float) -> Curve:
 class Shape:
     """How one candidate behaves along the load multiples."""
 
-    p95: Curve
+    p95: Function
     peak_rate: float = 10.0
     saturate_above: float | None = None  # multiples above this saturate
     capacity_multiple: float | None = None  # throughput ceiling (as a multiple of peak) once saturated
-    utilization: Mapping[str, Curve] = field(default_factory=dict)
-    error_rate: Curve = lambda m: 0.001
-    throughput: Curve | None = None  # completed rate; default: offered, capped when saturated
+    utilization: Mapping[str, Function] = field(default_factory=dict)
+    error_rate: Function = lambda m: 0.001
+    throughput: Function | None = None  # completed rate; default: offered, capped when saturated
     window: float = 60.0  # measured seconds, for the counts
     manual_share: float = 0.0  # manual interventions per completed workflow
     extra: Mapping[str, float] = field(default_factory=dict)

@@ -10,13 +10,13 @@ at N* = sqrt((1 - σ)/κ) and then falls, "retrograde" throughput).
 
 The fit is non-linear least squares (``scipy.optimize.curve_fit``) with σ and κ bounded to
 [0, 1] and λ positive, from several starting points; goodness of fit is R² on the fitted means.
-The peak is reported only when κ is clearly above zero (its estimate minus 1.96 standard errors
-from the fit's covariance is positive); a noisy plateau otherwise produces a tiny κ whose "peak"
-lies far beyond anything tested and means nothing. Throughput is called **retrograde** only when,
-besides, the data show it: the completed rate at the largest multiple is more than
-``RETROGRADE_DROP`` below the highest one measured. A hard plateau (an open model at capacity) can
-pull κ above zero because the USL has no sharp corner; that is contention, not retrograde, and a
-flag that claimed otherwise would contradict the curve beside it.
+Throughput is called **retrograde** when the fit has κ > 0 *and* the data show it: the completed
+rate at the largest multiple is more than ``RETROGRADE_DROP`` below the highest one measured. A
+hard plateau (an open model at capacity) can pull κ above zero because the USL has no sharp
+corner; that is contention, not retrograde, and a flag that claimed otherwise would contradict the
+curve beside it. The peak N* is reported for retrograde throughput, or when κ is clearly above
+zero (its estimate minus 1.96 standard errors from the fit's covariance is positive); otherwise a
+noisy plateau's tiny κ would put a meaningless "peak" far beyond anything tested.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ __all__ = ["RETROGRADE_DROP", "usl", "fit_usl"]
 
 #: Throughput must fall this far below its measured maximum to be called retrograde.
 RETROGRADE_DROP = 0.05
+#: Below this a fitted κ is numerical dust, whatever the data do.
+_KAPPA_FLOOR = 1e-6
 
 
 def usl(n: np.ndarray, lambda_: float, sigma: float, kappa: float) -> np.ndarray:
@@ -82,13 +84,14 @@ def fit_usl(multiples: np.ndarray, throughput: np.ndarray) -> UslFit | None:
     (lambda_, sigma, kappa), covariance = found
     kappa_se = float(math.sqrt(covariance[2, 2])) if np.all(np.isfinite(covariance)) else math.inf
     clear_kappa = bool(kappa > 0 and math.isfinite(kappa_se) and kappa - 1.96 * kappa_se > 0)
-    peak = math.sqrt((1.0 - sigma) / kappa) if clear_kappa else None
     falls = bool(x[np.argmax(n)] < (1.0 - RETROGRADE_DROP) * x.max())
+    retrograde = bool(kappa > _KAPPA_FLOOR and falls)
+    peak = math.sqrt((1.0 - sigma) / kappa) if clear_kappa or retrograde else None
     return UslFit(
         sigma=float(sigma),
         kappa=float(kappa),
         lambda_=float(lambda_),
         peak_multiple=peak,
         r_squared=_r_squared(x, usl(n, lambda_, sigma, kappa)),
-        retrograde=clear_kappa and falls,
+        retrograde=retrograde,
     )

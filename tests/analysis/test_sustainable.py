@@ -116,3 +116,14 @@ def test_p99_slo_counts_too() -> None:
 @pytest.mark.parametrize(("value", "text"), [(3.0, "3x"), (2.999, "2.99x"), (2.5, "2.5x"), (1.234, "1.23x")])
 def test_display_never_rounds_up(value: float, text: str) -> None:
     assert format_multiple(value) == text
+
+
+def test_a_failure_that_load_does_not_sustain_is_not_interpolated() -> None:
+    # p99 on a knife edge: one noisy multiple fails, the higher ones pass again.
+    knife = [{"cycle_time_p95": 1.5, "cycle_time_p99": v} for v in (2.0, 2.0, 20.0)]
+    steady = [{"cycle_time_p95": 1.5, "cycle_time_p99": 2.0}] * 3
+    table = _table({1.0: steady, 1.5: steady, 2.0: knife, 3.0: steady, 4.0: steady})
+    found = _found(table).sustainable
+    assert found.conservative == 1.5 and not found.interpolated
+    assert "passes again at 3x" in found.note
+    assert found.central == 4.0  # the means pass everywhere: the bracket shows the doubt

@@ -56,3 +56,10 @@ def test_a_plateau_is_contention_not_retrograde() -> None:
 def test_too_few_points_give_no_fit() -> None:
     assert fit_usl(np.array([1.0, 2.0]), np.array([10.0, 20.0])) is None
     assert fit_usl(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 0.0])) is None
+
+
+def test_throughput_that_falls_after_saturation_is_retrograde_even_when_kappa_is_uncertain() -> None:
+    # Shaped like a centralized engine overrun at 3x and 4x (completed per second).
+    fit = fit_usl(np.array([1.0, 1.5, 2.0, 3.0, 4.0]), np.array([9.83, 14.53, 20.33, 21.32, 16.17]))
+    assert fit is not None and fit.retrograde and fit.kappa > 0
+    assert fit.peak_multiple is not None and 2.0 < fit.peak_multiple < 4.0
