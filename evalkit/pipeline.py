@@ -64,6 +64,7 @@ class RunOptions:
     resume: str | None = None
     seed: int | None = None
     load_processes: int = 1
+    dask_scheduler: str | None = None
 
 
 @dataclass
@@ -111,6 +112,7 @@ def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOp
         resume=options.resume,
         seed=recorded.get("seed", options.seed),
         load_processes=options.load_processes,
+        dask_scheduler=options.dask_scheduler,
     )
     return run, resumed
 
@@ -142,7 +144,12 @@ def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: R
         ledger.commit(cell.key, "sim", rows)  # type: ignore[attr-defined]
         reporter.advance(1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}")  # type: ignore[attr-defined]
 
-    if todo:
+    if todo and options.dask_scheduler:
+        from evalkit.distributed import dask_executor
+
+        with dask_executor(options.dask_scheduler) as executor:
+            run_sweep(study, todo, executor=executor, on_cell=committed)
+    elif todo:
         run_sweep(study, todo, workers=options.workers, on_cell=committed)
 
 

@@ -57,6 +57,9 @@ def register(app: typer.Typer) -> None:
         resume: str | None = typer.Option(None, "--resume", help="Continue the run with this id."),
         seed: int | None = typer.Option(None, "--seed", help="Override the study's seed."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+        dask_scheduler: str | None = typer.Option(
+            None, "--dask-scheduler", help="Run simulation cells on this Dask scheduler (tcp://host:8786)."
+        ),
     ) -> None:
         """Run a whole study: validate, simulate, load-test, analyse, score and render."""
         import os
@@ -77,6 +80,7 @@ def register(app: typer.Typer) -> None:
             resume=resume,
             seed=seed,
             load_processes=load_processes,
+            dask_scheduler=dask_scheduler,
         )
         with make_reporter(quiet=quiet, stages=5) as reporter:
             outcome = run_study(study or _default_study(), options, reporter)
