@@ -7,9 +7,12 @@ import pytest
 from evalkit.analysis import SourceAnalysis, analyse
 from evalkit.analysis.sustainable import format_multiple
 from evalkit.results import ResultTable, observations, t_interval
-from evalkit.study import load_study
+from evalkit.study import Slo, load_study
 
-STUDY = load_study("scenarios/order-fulfillment.yaml")  # SLO: p95 3 s, p99 6 s, errors 2%
+# The SLO is pinned here so the tests do not follow edits to the bundled study.
+STUDY = load_study("scenarios/order-fulfillment.yaml").model_copy(
+    update={"slo": Slo(p95_cycle_time=3.0, p99_cycle_time=6.0, max_error_rate=0.02)}
+)
 
 
 def _table(cells: dict[float, list[dict[str, float]]], source: str = "sim") -> ResultTable:
@@ -120,7 +123,7 @@ def test_display_never_rounds_up(value: float, text: str) -> None:
 
 def test_a_failure_that_load_does_not_sustain_is_not_interpolated() -> None:
     # p99 on a knife edge: one noisy multiple fails, the higher ones pass again.
-    knife = [{"cycle_time_p95": 1.5, "cycle_time_p99": v} for v in (2.0, 2.0, 20.0)]
+    knife = [{"cycle_time_p95": 1.5, "cycle_time_p99": v} for v in (2.0, 2.0, 12.0)]  # mean 5.3 s
     steady = [{"cycle_time_p95": 1.5, "cycle_time_p99": 2.0}] * 3
     table = _table({1.0: steady, 1.5: steady, 2.0: knife, 3.0: steady, 4.0: steady})
     found = _found(table).sustainable
