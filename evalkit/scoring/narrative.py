@@ -124,5 +124,10 @@ def rationale(
         if missing:
             sentences.append(f"{candidate.name} has no value for {', '.join(missing)}, so its total is incomplete.")
     if winner is not None:
+        contenders = [c for c in candidates if not c.knocked_out and c.total is not None]
+        if len(contenders) == 1 and len(candidates) > 1:
+            sentences.append(
+                f"{winner} is the only candidate left after knock-outs, so no weighting changes the outcome."
+            )
         sentences += _robustness_sentences(robustness, winner, criteria)
     return " ".join(sentences)

@@ -236,3 +236,11 @@ def test_load_only_results_are_scored_too() -> None:
         scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
         assert scalability.source == "load" and scalability.display == "≥ 4x"
         assert candidate.performance[0].replications == 1
+
+
+def test_a_lone_survivor_of_the_knock_outs_is_said_to_be_one() -> None:
+    strict = CARD.model_copy(update={"knockouts": (CARD.knockouts[0].model_copy(update={"threshold": 4.0}),)})
+    scored = _score(strict, _results())
+    assert [c.name for c in scored.candidates if not c.knocked_out] == ["Domain Mesh"]
+    assert scored.winner == "Domain Mesh" and "only candidate left after knock-outs" in scored.rationale
+    assert scored.robustness.smaa is None and scored.robustness.critical_weights == []
