@@ -1,0 +1,167 @@
+"""``evalkit run`` end to end on a tiny study, and killed runs that resume to the same results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.errors import RunStoreError, StudyError
+from evalkit.pipeline import RunOptions, run_study
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
+pytestmark = pytest.mark.slow
+
+
+def _evalkit(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "evalkit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _only_run(out: Path) -> Path:
+    runs = [p for p in out.iterdir() if p.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def _cells(out: Path, source: str) -> int:
+    runs = [p for p in out.iterdir() if p.is_dir()] if out.exists() else []
+    if not runs or not (runs[0] / "cells.sqlite").exists():
+        return 0
+    try:
+        with sqlite3.connect(runs[0] / "cells.sqlite", timeout=1) as connection:
+            return connection.execute("SELECT COUNT(*) FROM cells WHERE source = ?", (source,)).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _kill_when(process: subprocess.Popen[str], out: Path, source: str, at_least: int, limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while _cells(out, source) < at_least:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"no {source} cells committed in time"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _leftover_processes(marker: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in command and "pytest" not in command:
+                found.append(command)
+    return found
+
+
+def test_run_end_to_end_on_tiny_study(tmp_path: Path) -> None:
+    outcome = run_study(TINY, RunOptions(quick=True, workers=2, out=tmp_path))
+    assert outcome.skipped == []
+    table = pd.read_csv(outcome.run.results_path)
+    assert set(table["source"]) == {"sim", "load"}
+    assert set(table["candidate"]) == {"Engine", "Mesh", "Fabric"}
+    assert outcome.scored is not None and outcome.scored.provenance.quick
+    html = outcome.scorecard_html.read_text(encoding="utf-8")
+    assert "Engine" in html and "quick" in html.lower()
+    assert outcome.run.markdown_path.exists() and outcome.run.scored_path.exists()
+
+
+def test_killed_twice_then_resumed_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    reference_out, killed_out = tmp_path / "reference", tmp_path / "killed"
+    reference = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", str(TINY), "--out", str(reference_out), "--workers", "1", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert reference.returncode == 0, reference.stderr
+
+    first = _evalkit("run", str(TINY), "--out", str(killed_out), "--workers", "1", "--quiet")
+    _kill_when(first, killed_out, "sim", at_least=4)
+    run_id = _only_run(killed_out).name
+    second = _evalkit("run", str(TINY), "--out", str(killed_out), "--workers", "2", "--quiet", "--resume", run_id)
+    _kill_when(second, killed_out, "load", at_least=1)
+    assert not _leftover_processes(str(killed_out)), "a killed run left processes behind"
+    final = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", str(TINY), "--out", str(killed_out), "--quiet", "--resume", run_id],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert final.returncode == 0, final.stderr
+
+    expected = pd.read_csv(_only_run(reference_out) / "results.csv")
+    resumed = pd.read_csv(_only_run(killed_out) / "results.csv")
+    sim_expected = expected[expected["source"] == "sim"].reset_index(drop=True)
+    sim_resumed = resumed[resumed["source"] == "sim"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sim_resumed, sim_expected)
+    keys = ["candidate", "scenario", "multiple", "replication", "metric"]
+    load_expected = expected[expected["source"] == "load"][keys]
+    load_resumed = resumed[resumed["source"] == "load"][keys]
+    assert not load_resumed.duplicated().any(), "a resumed load test duplicated rows"
+    assert sorted(map(tuple, load_resumed.to_numpy())) == sorted(map(tuple, load_expected.to_numpy()))
+
+
+def test_resume_refuses_a_changed_study(tmp_path: Path) -> None:
+    study = tmp_path / "study.yaml"
+    study.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = run_study(study, RunOptions(out=tmp_path / "runs", only="sim", quick=True))
+    study.write_text(TINY.read_text(encoding="utf-8").replace("seed: 7", "seed: 8"), encoding="utf-8")
+    with pytest.raises(RunStoreError, match="has changed since run"):
+        run_study(study, RunOptions(out=tmp_path / "runs", resume=outcome.run.run_id))
+
+
+def test_missing_study_and_unwritable_output_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(StudyError, match="file not found"):
+        run_study(tmp_path / "missing.yaml", RunOptions(out=tmp_path))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    result = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", str(TINY), "--out", str(blocker / "runs"), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "cannot create a run" in result.stderr
+
+
+def test_full_disk_is_one_clear_error_and_loses_no_finished_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from evalkit import store
+    from evalkit.ledger import CellLedger
+
+    def no_space(run: store.RunDirectory, *args: object, **kwargs: object) -> None:
+        raise RunStoreError(f"{run.results_path}: cannot write: {os.strerror(errno.ENOSPC)}")
+
+    # The disk fills up after the cells are simulated, while results.csv is written.
+    monkeypatch.setattr(store.RunDirectory, "save_results", no_space)
+    with pytest.raises(RunStoreError, match="No space left on device"):
+        run_study(TINY, RunOptions(out=tmp_path, only="sim", quick=True))
+    run = _only_run(tmp_path)
+    with CellLedger(run / "cells.sqlite") as ledger:
+        finished = ledger.done("sim")
+    assert finished, "cells simulated before the disk filled are kept"
+    monkeypatch.undo()
+    outcome = run_study(TINY, RunOptions(out=tmp_path, resume=run.name))
+    table = pd.read_csv(outcome.run.results_path)
+    assert len(table[table["source"] == "sim"]) > 0
