@@ -6,15 +6,17 @@ two phases:
 
 1. **Measure**: until the horizon. Workflows starting in ``[warmup, horizon)`` are counted. If
    the backlog passes a hard limit first, the window ends there (a run past saturation must not
-   simulate an ever-growing queue for ages).
+   simulate an ever-growing queue for ages, nor hold it in memory); if that happens before the
+   window even opens, the cell reports only what it saw: saturated, its backlog and its growth.
 2. **Drain**: arrivals keep coming (uncounted) so the counted workflows finish under the same
    load, until every counted workflow has ended and the backlog has recovered from a fault, or
    for at most one more window length.
 
 The run is **saturated** when the backlog grows without bound, judged four ways: the backlog hit
 the hard limit; some station was offered more work in the window than its capacity could do in
-the time it was up (offered load ≥ 1); the backlog's slope exceeded a tenth of the arrival rate;
-or the counted workflows could not drain. A saturated run skips the drain: its unfinished
+the time it was up (offered load ≥ 1); the backlog's slope exceeded a tenth of the arrival rate
+(outside fault scenarios, whose outage builds a backlog on purpose); or the counted workflows
+could not drain. A saturated run skips the drain: its unfinished
 workflows enter the cycle-time statistics with their age so far (a lower bound).
 
 The result is a flat ``metric -> value`` mapping with the names of ``evalkit.metrics``.
@@ -38,12 +40,15 @@ from evalkit.sim.tally import Tally
 from evalkit.sim.walker import Walker
 from evalkit.study import Fault, Study
 
-__all__ = ["BACKLOG_LIMIT_FLOOR", "SATURATION_GROWTH_SHARE", "Model"]
+__all__ = ["BACKLOG_LIMIT_CAP", "BACKLOG_LIMIT_FLOOR", "SATURATION_GROWTH_SHARE", "Model"]
 
 #: A backlog slope above this share of the arrival rate means saturation.
 SATURATION_GROWTH_SHARE = 0.10
-#: The hard backlog limit is at least this many workflows (and 20 SLO-p95s of arrivals).
+#: The hard backlog limit: ten SLO-p95s' worth of arrivals (by Little's law, a mean cycle time of
+#: ten times the SLO), but at least the floor and at most the cap, which bounds memory: a workflow
+#: waiting in the model holds a few kilobytes of SimPy processes and events.
 BACKLOG_LIMIT_FLOOR = 10_000
+BACKLOG_LIMIT_CAP = 100_000
 
 
 class Model:
@@ -61,7 +66,8 @@ class Model:
         self.plan = Plan.of(study)
         self.draws = Draws(self.plan, streams)
         self.stations: list[Station] = []
-        limit = max(BACKLOG_LIMIT_FLOOR, math.ceil(20 * traffic.peak_rate * multiple * study.slo.p95_cycle_time))
+        limit = math.ceil(10 * traffic.peak_rate * multiple * traffic.profile.max_share * study.slo.p95_cycle_time)
+        limit = min(BACKLOG_LIMIT_CAP, max(BACKLOG_LIMIT_FLOOR, limit))
         self.tally = Tally(self.env, self.window, limit)
         self.systems = {s.name: self.station(f"system:{s.name}", s.capacity) for s in study.workload.systems}
         self.staff = {p.name: self.station(f"staff:{p.name}", p.capacity) for p in study.workload.staff}
@@ -108,6 +114,8 @@ class Model:
         Process(env, self._window_opens())
         Process(env, self._arrivals())
         env.run(until=AnyOf(env, [Timeout(env, self.window[1]), tally.overload]))
+        if env.now <= self.window[0]:
+            return self._overloaded_in_warmup()
         self._close_window(env.now)
         if not self.saturated and (tally.live or not tally.recovery_settled):
             self._drain()
@@ -125,11 +133,10 @@ class Model:
         self.backlog_end = tally.wip
         self.growth = tally.backlog_growth()
         self.offered_rate = tally.started / self.span if self.span > 0 else math.nan
-        self.saturated = (
-            tally.overload.triggered
-            or self._overloaded_station(end)
-            or self.growth > SATURATION_GROWTH_SHARE * self.offered_rate
-        )
+        # An injected outage piles up a backlog that is meant to drain: in a fault scenario the
+        # slope alone proves nothing, and the drain decides instead.
+        growing = self.fault is None and self.growth > SATURATION_GROWTH_SHARE * self.offered_rate
+        self.saturated = tally.overload.triggered or self._overloaded_station(end) or growing
 
     def _overloaded_station(self, end: float) -> bool:
         """Was any station asked for more service than it could give while it was up?"""
@@ -178,6 +185,35 @@ class Model:
         if self.fault is not None:
             metrics.update(self.fault.metrics(self))
         return metrics
+
+    def _overloaded_in_warmup(self) -> dict[str, float]:
+        """The backlog passed its limit before the window opened: nothing was measured but that."""
+        now, tally = self.env.now, self.tally
+        self.saturated = True
+        nothing = dict.fromkeys(("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99"), math.nan)
+        counts = dict.fromkeys(
+            (
+                "started",
+                "completed",
+                "failed",
+                "lost",
+                "exceptions",
+                "manual_interventions",
+                "dead_lettered",
+                "duplicates",
+            ),
+            0.0,
+        )
+        return {
+            **counts,
+            **nothing,
+            "offered_rate": tally.arrived / now,
+            "completed_rate": math.nan,
+            "error_rate": math.nan,
+            "backlog_end": tally.wip,
+            "backlog_growth": tally.wip / now,  # from empty to the limit in ``now`` seconds
+            "saturated": 1.0,
+        }
 
     def _station_metrics(self) -> dict[str, float]:
         """Utilisation, mean wait and mean queue per resource; stations of one name are one resource."""

@@ -39,6 +39,7 @@ class Tally:
         self.overload = env.event()
         self.drained: simpy.Event | None = None
         self.wip = 0
+        self.arrived = 0
         self.live: dict[int, Flow] = {}
         self._last = 0.0
         self.area_total = 0.0
@@ -73,11 +74,12 @@ class Tally:
         """A workflow entered the system at its intended start (now)."""
         self._advance(flow.start)
         self.wip += 1
+        self.arrived += 1
         if flow.counted:
             self.started += 1
             self.live[flow.index] = flow
-            if self.wip > self.backlog_limit and not self.overload.triggered:
-                self.overload.succeed()
+        if self.wip > self.backlog_limit and not self.overload.triggered:
+            self.overload.succeed()
 
     def end(self, flow: Flow, outcome: str) -> None:
         """A workflow ended: completed, failed or lost. Later calls for it are ignored."""

@@ -219,3 +219,29 @@ def test_littles_law_holds_on_every_run(default_study_path) -> None:  # type: ig
     assert len(checked) >= len(cells) // 2
     for key, row in checked.iterrows():
         assert math.isclose(row["little_l"], row["little_lambda_w"], rel_tol=0.08), key
+
+
+def test_a_hopelessly_overloaded_run_stops_early_and_says_so() -> None:
+    """A thousand arrivals a second into one server: the run must end once the backlog passes
+    its limit, not simulate (and hold in memory) two hundred thousand queued workflows."""
+
+    def overloaded(warmup: float) -> object:
+        return study(
+            systems=[{"name": "s", "capacity": 1, "service_time": exponential(1.0)}],
+            steps=[{"id": "only", "system": "s"}],
+            candidates=[candidate("centralized")],
+            rate=1000,
+            slo=1.0,  # limit: max(10,000, 10 SLOs' worth of arrivals) = 10,000
+            horizon=200,
+            warmup=warmup,
+            replications=2,
+        )
+
+    for result in runs(overloaded(1.0), "centralized"):
+        assert result["saturated"] == 1 and result["backlog_growth"] > 500
+        assert 0 < result["started"] < 20_000  # the window closed at about 10 s, not at 200 s
+        assert result["cycle_time_p95"] > 2  # the ages of the queued, not the few served
+    for result in runs(overloaded(30.0), "centralized"):
+        # Past the limit within the warm-up: nothing measured but the overload itself.
+        assert result["saturated"] == 1 and result["started"] == 0
+        assert result["backlog_growth"] > 500 and math.isnan(result["cycle_time_p95"])
