@@ -20,12 +20,15 @@ The three bracket the answer; scoring uses the conservative one and draws from t
 it explores uncertainty. A load test has one replication per multiple, so its three coincide:
 that is stated, not hidden.
 
-The sustainable multiple is the last passing multiple before the first failing one (a later
-multiple that passes again does not count: the curve is read from the bottom up). Between the last
-pass and the first failure it is **interpolated** when the failure is a continuous metric crossing
-its threshold (p95, p99, error rate): linearly in the multiple, where that metric crosses the
-SLO. It is not interpolated when a higher multiple passes again: a failure that load does not
-sustain is noise (a tail percentile on a knife edge, too few replications), not a crossing. Latency is convex in load, so the chord lies above the curve and crosses the SLO no later
+The sustainable multiple is read as a step: passes up to some multiple, failures beyond, because
+more load never makes a system healthier. The step chosen is the one that disagrees with the
+fewest cells (ties: the lower step). A lone failure that every higher multiple contradicts (a
+saturation flag raised by one replication at 2x when 3x and 4x are clean) is therefore taken as
+noise and said so in the note, instead of capping the figure; a failure that persists is not.
+Between the last pass and the first failure the figure is **interpolated** when the failure is a
+continuous metric crossing its threshold (p95, p99, error rate), linearly in the multiple, where
+that metric crosses the SLO, and only across a clean boundary (no higher multiple passes again).
+Latency is convex in load, so the chord lies above the curve and crosses the SLO no later
 than the curve does: linear interpolation errs on the safe side. When the first failure is
 saturation or a growing backlog, the latency there is not a steady state and there is nothing
 honest to interpolate; the figure stays at the last passing multiple. A design that passes at
@@ -42,7 +45,15 @@ from typing import Literal
 from evalkit.analysis.curves import Cell, Curve, Estimate
 from evalkit.study import Study
 
-__all__ = ["BACKLOG_TOLERANCE", "Judgement", "Sustainable", "judge_cell", "max_sustainable", "format_multiple"]
+__all__ = [
+    "BACKLOG_TOLERANCE",
+    "Judgement",
+    "Sustainable",
+    "change_point",
+    "judge_cell",
+    "max_sustainable",
+    "format_multiple",
+]
 
 #: A backlog growing by more than this share of the offered rate is "growing".
 BACKLOG_TOLERANCE = 0.02
@@ -154,30 +165,49 @@ def _crossing(study: Study, passing: Cell, failing: Cell, failed: tuple[str, ...
     return min(crossings) if crossings else None
 
 
+def change_point(passes: list[bool]) -> int:
+    """How many leading multiples to call sustainable: the pass-then-fail step that fits best.
+
+    More load never makes a system healthier, so the true pattern is passes then failures. The
+    step chosen disagrees with the fewest observed verdicts (a failure before it, a pass after
+    it); ties go to the shorter run of passes, the cautious reading.
+    """
+    best, best_cost = 0, math.inf
+    for k in range(len(passes) + 1):
+        cost = sum(not p for p in passes[:k]) + sum(passes[k:])
+        if cost < best_cost:
+            best, best_cost = k, cost
+    return best
+
+
 def _read(study: Study, curve: Curve, bound: Bound) -> tuple[float | None, bool, bool, bool, str]:
-    """(multiple, never_broke, below_range, interpolated, why it stopped) for one bound."""
-    last_pass: Cell | None = None
-    for index, cell in enumerate(curve.cells):
-        judgement = judge_cell(study, cell, bound)
-        if judgement.meets:
-            last_pass = cell
-            continue
-        why = f"at {format_multiple(cell.multiple)}: " + "; ".join(judgement.reasons)
-        passes_again = [c for c in curve.cells[index + 1 :] if judge_cell(study, c, bound).meets]
-        if passes_again:
-            why += (
-                f"; passes again at {format_multiple(passes_again[0].multiple)}, so the failure looks like noise "
-                "rather than load (not interpolated; more replications would narrow it)"
-            )
-        if last_pass is None:
-            return None, False, True, False, why
-        crossing = None if passes_again else _crossing(study, last_pass, cell, judgement.failures, bound)
-        if crossing is None:
-            return last_pass.multiple, False, False, False, why
-        return crossing, False, False, True, why
-    if last_pass is None:
+    """(multiple, never_broke, below_range, interpolated, what happened) for one bound."""
+    cells = curve.cells
+    if not cells:
         return None, False, False, False, "no load multiples"
-    return last_pass.multiple, True, False, False, ""
+    judgements = [judge_cell(study, cell, bound) for cell in cells]
+    k = change_point([j.meets for j in judgements])
+    overruled = [
+        f"at {format_multiple(c.multiple)} ({'; '.join(j.reasons)}) while higher multiples pass"
+        for c, j in zip(cells[:k], judgements[:k], strict=True)
+        if not j.meets
+    ]
+    noise = "failed " + ", ".join(overruled) + ": taken as noise, not load" if overruled else ""
+    if k == len(cells):
+        return cells[-1].multiple, True, False, False, noise
+    failing, judgement = cells[k], judgements[k]
+    why = f"first failure at {format_multiple(failing.multiple)}: " + "; ".join(judgement.reasons)
+    later_passes = [c for c, j in zip(cells[k + 1 :], judgements[k + 1 :], strict=True) if j.meets]
+    if later_passes:
+        why += f"; {format_multiple(later_passes[0].multiple)} passes again, so this boundary is uncertain"
+    why = "; ".join(part for part in (why, noise) if part)
+    if k == 0:
+        return None, False, True, False, why
+    # Interpolate only across a clean boundary: a crossing that higher multiples do not undo.
+    crossing = None if later_passes else _crossing(study, cells[k - 1], failing, judgement.failures, bound)
+    if crossing is None:
+        return cells[k - 1].multiple, False, False, False, why
+    return crossing, False, False, True, why
 
 
 def max_sustainable(study: Study, curve: Curve) -> Sustainable:
@@ -200,7 +230,7 @@ def max_sustainable(study: Study, curve: Curve) -> Sustainable:
 def _note(curve: Curve, why: str) -> str:
     parts = []
     if why:
-        parts.append(f"first failure {why}")
+        parts.append(why)
     if curve.replications < 2:
         parts.append("one replication per multiple: judged on the point values, no confidence interval")
     return "; ".join(parts)

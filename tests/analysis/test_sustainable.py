@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evalkit.analysis import SourceAnalysis, analyse
-from evalkit.analysis.sustainable import format_multiple
+from evalkit.analysis.sustainable import change_point, format_multiple
 from evalkit.results import ResultTable, observations, t_interval
 from evalkit.study import Slo, load_study
 
@@ -121,12 +121,26 @@ def test_display_never_rounds_up(value: float, text: str) -> None:
     assert format_multiple(value) == text
 
 
-def test_a_failure_that_load_does_not_sustain_is_not_interpolated() -> None:
-    # p99 on a knife edge: one noisy multiple fails, the higher ones pass again.
-    knife = [{"cycle_time_p95": 1.5, "cycle_time_p99": v} for v in (2.0, 2.0, 12.0)]  # mean 5.3 s
-    steady = [{"cycle_time_p95": 1.5, "cycle_time_p99": 2.0}] * 3
-    table = _table({1.0: steady, 1.5: steady, 2.0: knife, 3.0: steady, 4.0: steady})
+def test_a_lone_failure_that_higher_loads_contradict_is_noise() -> None:
+    # One replication raises the saturation flag at 2x; 3x and 4x are clean in every replication.
+    flagged = [{"cycle_time_p95": 1.5, "saturated": s} for s in (0.0, 0.0, 0.0, 0.0, 1.0)]
+    steady = _p95(1.5, 1.5, 1.5, 1.5, 1.5)
+    table = _table({1.0: steady, 1.5: steady, 2.0: flagged, 3.0: steady, 4.0: steady})
     found = _found(table).sustainable
-    assert found.conservative == 1.5 and not found.interpolated
-    assert "passes again at 3x" in found.note
-    assert found.central == 4.0  # the means pass everywhere: the bracket shows the doubt
+    assert found.never_broke and found.display == "≥ 4x"
+    assert "failed at 2x (saturated in 20% of replications) while higher multiples pass" in found.note
+
+
+def test_a_boundary_that_a_higher_multiple_undoes_is_not_interpolated() -> None:
+    steady = _p95(1.0, 1.0)
+    table = _table({1.0: steady, 2.0: _p95(4.0, 4.0), 3.0: _p95(4.0, 4.0), 4.0: steady})
+    found = _found(table).sustainable
+    assert found.conservative == 1.0 and not found.interpolated and "4x passes again" in found.note
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "steps"),
+    [("PPPPP", 5), ("FFFFF", 0), ("PPFFF", 2), ("PPFPP", 5), ("PFP", 1), ("PPFFP", 2), ("FPPPP", 5), ("PFFPF", 1)],
+)
+def test_change_point_fits_a_pass_then_fail_step(verdicts: str, steps: int) -> None:
+    assert change_point([v == "P" for v in verdicts]) == steps
