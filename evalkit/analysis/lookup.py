@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from evalkit.analysis.curves import Cell, Curve, Estimate
 from evalkit.analysis.sustainable import format_multiple
 from evalkit.metrics import ANALYSIS_METRICS, DEGRADATION_CLASSES, is_result_metric, result_unit
+from evalkit.results import t_interval
 from evalkit.units import format_duration
 
 if TYPE_CHECKING:
@@ -108,8 +109,6 @@ def _at_multiple(
 
 
 def _per_workflow(analysis: Analysis, curve: Curve, cell: Cell, note: str) -> MetricValue:
-    from evalkit.results import t_interval
-
     ratios = analysis.per_replication_ratio(curve, cell.multiple, "manual_interventions", "completed")
     if not ratios:
         return missing(
