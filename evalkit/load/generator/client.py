@@ -113,5 +113,11 @@ def _timed_out(response: Any) -> bool:
 
 
 def _json(response: Any) -> Any:
+    """The answer as JSON; an answer that is not JSON is its text (some engines return a bare id)."""
     text = response.text
-    return json.loads(text) if text else {}
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text.strip()
