@@ -8,8 +8,10 @@ draws: common random numbers, so a difference between designs is the designs' an
 dice's. Replications get independent streams, which is what the confidence intervals assume.
 
 The seed sequence is split into separate child streams by purpose (arrivals, service times,
-exceptions, faults, routing), so a design that draws more of one kind (a retry, a duplicate
-delivery) does not shift the others. Within a purpose, numbers drawn per workflow in arrival
+exceptions, faults, routing: the broker partition and duplicate deliveries), so a design that
+draws more of one kind (a retry, a duplicate delivery) does not shift the others. Study faults
+are deterministic windows today, so the faults stream is reserved: it exists so that random
+fault timing can be added without moving any other stream. Within a purpose, numbers drawn per workflow in arrival
 order (``per_workflow``) stay aligned across designs workflow by workflow; numbers drawn on
 demand (``extra``: a retry's new service time) follow event order and are only shared in
 distribution.

@@ -206,6 +206,9 @@ def test_retries_fail_a_workflow_only_when_every_attempt_fails() -> None:
 
 
 def test_littles_law_holds_on_every_run(default_study_path) -> None:  # type: ignore[no-untyped-def]
+    """L (time-average backlog) = λ·W (counted starts per second × mean time in system) on every
+    stable run, faults included, up to the window's edge effects (about W / window). A saturated
+    run is left out: the warm-up's backlog still in the system inflates L by design."""
     from evalkit.sim import plan_cells, run_sweep
     from evalkit.study import load_study
 
