@@ -98,6 +98,16 @@ def _spec(
     )
 
 
+def _platform_time_scale(base_url: str) -> float | None:
+    """The time scale a reference platform says it runs at (``None`` if it does not say)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/health", timeout=5) as response:
+            scale = json.loads(response.read()).get("time_scale")
+    except (urllib.error.URLError, OSError, ValueError, AttributeError):
+        return None
+    return float(scale) if isinstance(scale, int | float) and scale > 0 else None
+
+
 def _reset_reference(base_url: str) -> None:
     """Cancel what a reference platform still has in flight, so stages do not overlap."""
     request = urllib.request.Request(f"{base_url}/reset", method="POST", data=b"")
@@ -127,7 +137,8 @@ def run_load_test(
 
     ``base_url`` is the candidate's reference platform (or overrides its target's URL); ``None``
     uses the study's target. Locust's own CSV and HTML go to ``out_dir``. ``time_scale`` is the
-    reference platform's (default: the study's ``load.time_scale``; 1 for a real target).
+    reference platform's (default: what its ``/health`` reports, else the study's
+    ``load.time_scale``; 1 for a real target).
     ``synchronous=False`` polls a reference platform instead of waiting on the start call.
     """
     if processes < 1:
@@ -141,6 +152,8 @@ def run_load_test(
         raise InputError(f"stage {strays[0].key!r} is not for candidate {candidate!r}")
     if not stages:
         return ResultTable.empty()
+    if base_url is not None and time_scale is None and study.candidate(candidate).target is None:
+        time_scale = _platform_time_scale(base_url)
     resolved = resolve_target(study, candidate, base_url, time_scale=time_scale, synchronous=synchronous)
     expand_headers(resolved.target.headers)  # a missing secret is refused before anything starts
     check_reachable(resolved.target.base_url)

@@ -74,12 +74,15 @@ def test_unreachable_target_is_refused_in_one_line(write_study_dict, tmp_path: P
         run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out")
 
 
-def test_http_500s_are_an_error_rate_and_locust_sees_them(serve, write_study_dict, tmp_path: Path) -> None:
+def test_http_500s_are_an_error_rate_and_a_breach_stops_the_ramp(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(failing_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
-    path, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
+    load = {**FAST, "abort_on_breach": True}
+    path, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1, 2], target=target, load=load))
     out = tmp_path / "out"
-    metrics = metrics_of(run_load_test(path, study, "target", plan_stages(study), out_dir=out))
+    table = run_load_test(path, study, "target", plan_stages(study), out_dir=out)
+    assert set(table.frame["multiple"]) == {1.0}  # the 2x stage was not run against a failing target
+    metrics = metrics_of(table)
     assert metrics["started"] > 0 and metrics["lost"] == metrics["started"]
     assert metrics["error_rate"] == 1.0 and metrics["completed"] == 0
     with (out / "1x_stats.csv").open() as stream:
