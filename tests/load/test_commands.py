@@ -70,7 +70,7 @@ def test_loadtest_writes_a_run_and_prints_a_stage_table(tmp_path: Path) -> None:
     table = ResultTable.read_csv(run / "results.csv")
     assert set(table.frame["source"]) == {"load"} and set(table.frame["candidate"]) == {"Mesh"}
     assert table.select(metric="completed")["value"].iloc[0] > 0
-    assert (run / "locust" / "Mesh" / "1x.html").is_file() and (run / "summary.csv").is_file()
+    assert (run / "locust" / "Mesh" / "report.html").is_file() and (run / "summary.csv").is_file()
     assert not processes_mentioning(str(tmp_path))
 
 

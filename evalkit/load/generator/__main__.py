@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from locust.env import Environment
 
     from evalkit.load.generator.client import WorkflowClient
-    from evalkit.load.generator.outputs import write_stage_outputs
+    from evalkit.load.generator.outputs import LocustOutputs
     from evalkit.load.generator.scheduler import run_stage
     from evalkit.load.spec import GeneratorSpec
     from evalkit.load.targets import expand_headers
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         connection_timeout=min(target.timeout, 10.0),
     )
     client = WorkflowClient(session, target, expand_headers(target.headers), spec.late_after)
-    out_dir = Path(spec.out_dir)
+    outputs = LocustOutputs(environment, Path(spec.out_dir), "" if spec.workers == 1 else f"-worker{arguments.worker}")
     _send(channel, {"type": "ready", "worker": arguments.worker})
     for plan in spec.stages:
         if sys.stdin.readline().strip() != "go":
@@ -76,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             _send(channel, {"type": "progress", "stage": index, "fraction": round(fraction, 4)})
 
         record = run_stage(spec, plan, arguments.worker, client, progress)
-        name = plan.label if spec.workers == 1 else f"{plan.label}-worker{arguments.worker}"
-        write_stage_outputs(environment, out_dir, name)
+        outputs.stage_done(plan.label)
         _send(channel, {"type": "stage", "stage": plan.index, "record": record.to_json()})
+    outputs.finish()
     _send(channel, {"type": "done"})
     return 0
 

@@ -1,8 +1,9 @@
-"""Locust's own per-stage output, kept next to evalkit's for people who read Locust reports.
+"""Locust's own output, kept next to evalkit's for people who read Locust reports.
 
-After each stage the generator writes Locust's request statistics (``<stage>_stats.csv``), its
-failures (``<stage>_failures.csv``) and its HTML report (``<stage>.html``), then resets Locust's
-statistics for the next stage. These are HTTP statistics (start calls and status polls), not
+After each stage the generator writes Locust's request statistics (``<stage>_stats.csv``) and
+failures (``<stage>_failures.csv``), then resets them for the next stage. A second set of
+statistics accumulates over the whole run and becomes Locust's HTML report (``report.html``) and
+``all_stats.csv`` at the end. These are HTTP statistics (start calls and status polls), not
 workflow metrics; evalkit's workflow metrics are in ``results.csv``.
 """
 
@@ -10,22 +11,49 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from locust.env import Environment
 from locust.html import get_html_report
-from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+from locust.stats import PERCENTILES_TO_REPORT, RequestStats, StatsCSV
 
-__all__ = ["write_stage_outputs"]
+__all__ = ["LocustOutputs"]
 
 
-def write_stage_outputs(environment: Environment, out_dir: Path, name: str) -> None:
-    """Write Locust's CSV and HTML for the stage that just ended, then reset its statistics."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    writer = StatsCSV(environment, PERCENTILES_TO_REPORT)
-    with (out_dir / f"{name}_stats.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer.requests_csv(csv.writer(stream))
-    with (out_dir / f"{name}_failures.csv").open("w", newline="", encoding="utf-8") as stream:
-        writer.failures_csv(csv.writer(stream))
-    html = get_html_report(environment, show_download_link=False)
-    (out_dir / f"{name}.html").write_text(html, encoding="utf-8")
-    environment.stats.reset_all()
+class LocustOutputs:
+    """Per-stage CSVs and a whole-run HTML report from one Locust environment."""
+
+    def __init__(self, environment: Environment, out_dir: Path, suffix: str = "") -> None:
+        self.environment = environment
+        self.out_dir = out_dir
+        self.suffix = suffix
+        self.whole = RequestStats()
+        environment.events.request.add_listener(self._log)
+
+    def _log(self, request_type: str, name: str, response_time: float, response_length: int, **extra: Any) -> None:
+        self.whole.log_request(request_type, name, response_time, response_length)
+        if extra.get("exception"):
+            self.whole.log_error(request_type, name, extra["exception"])
+
+    def _csv(self, name: str) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        writer = StatsCSV(self.environment, PERCENTILES_TO_REPORT)
+        with (self.out_dir / f"{name}{self.suffix}_stats.csv").open("w", newline="", encoding="utf-8") as stream:
+            writer.requests_csv(csv.writer(stream))
+        with (self.out_dir / f"{name}{self.suffix}_failures.csv").open("w", newline="", encoding="utf-8") as stream:
+            writer.failures_csv(csv.writer(stream))
+
+    def stage_done(self, label: str) -> None:
+        """Write the stage's CSVs, then reset the per-stage statistics."""
+        self._csv(label)
+        self.environment.stats.reset_all()
+
+    def finish(self) -> None:
+        """Write the whole run's HTML report and CSV."""
+        per_stage, self.environment.stats = self.environment.stats, self.whole
+        try:
+            self._csv("all")
+            html = get_html_report(self.environment, show_download_link=False)
+            (self.out_dir / f"report{self.suffix}.html").write_text(html, encoding="utf-8")
+        finally:
+            self.environment.stats = per_stage
