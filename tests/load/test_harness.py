@@ -19,7 +19,7 @@ from evalkit.errors import TargetError
 from evalkit.load import plan_stages, run_load_test
 
 pytestmark = pytest.mark.timeout(120)
-FAST = {"stage_warmup": 1, "stage_duration": 4, "drain_timeout": 1}
+FAST = {"stage_warmup": 1, "stage_duration": 3, "drain_timeout": 1}
 SYNC_WORK = {"start": {"path": "/work"}, "completion": {"mode": "sync"}}
 
 

@@ -130,3 +130,16 @@ def test_plan_stages_keys_and_common_arrivals(default_study_path) -> None:  # ty
     # the arrival stream depends on the multiple and the process, not on the candidate
     assert stage_seed(1, 2.0, 0).generate_state(2).tolist() == stage_seed(1, 2.0, 0).generate_state(2).tolist()
     assert stage_seed(1, 2.0, 0).generate_state(2).tolist() != stage_seed(1, 2.0, 1).generate_state(2).tolist()
+
+
+def test_public_api_is_curated() -> None:
+    import evalkit.load
+
+    assert sorted(evalkit.load.__all__) == [
+        "LoadStage",
+        "ReferencePlatform",
+        "ThresholdCheck",
+        "check_thresholds",
+        "plan_stages",
+        "run_load_test",
+    ]
