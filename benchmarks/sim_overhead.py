@@ -134,7 +134,7 @@ def main() -> None:
         peak, rise, started, visits, seconds = peak_memory(options.workflows)
         print(f"memory: {started:,} counted workflows, {visits:,} visits in {seconds:.0f} s")
         print(
-            f"ratio 3  peak memory = {peak:.0f} MB (of which {rise:.0f} MB above the process after imports)   (target <= 300 MB)"
+            f"ratio 3  peak memory = {peak:.0f} MB (of which {rise:.1f} MB above the process after imports)   (target <= 300 MB)"
         )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process peaked at {own:.0f} MB)")
