@@ -144,3 +144,14 @@ def test_a_boundary_that_a_higher_multiple_undoes_is_not_interpolated() -> None:
 )
 def test_change_point_fits_a_pass_then_fail_step(verdicts: str, steps: int) -> None:
     assert change_point([v == "P" for v in verdicts]) == steps
+
+
+@pytest.mark.parametrize(("window", "growing"), [(4.0, False), (60.0, True)])
+def test_a_backlog_slope_is_growth_only_beyond_what_is_in_flight(window: float, growing: bool) -> None:
+    # 30/s offered, 1 s mean cycle time: about 30 workflows in flight. A slope of 3/s adds 12 over a
+    # 4 s load stage (less than is in flight anyway) but 180 over a 60 s run.
+    cell = {"cycle_time_p95": 1.5, "cycle_time_mean": 1.0, "backlog_growth": 3.0, "started": 30 * window}
+    table = _table({1.0: [{**cell, "backlog_growth": 0.0, "started": 10 * window}], 3.0: [cell]}, source="load")
+    found = _found(table, "load").sustainable
+    assert (found.conservative == 1.0) is growing
+    assert ("backlog grows" in found.note) is growing
