@@ -76,7 +76,7 @@ def _winner_sentences(
         if weakest.value is not None and weakest.value < 50:
             sentences.append(
                 f"Its weakest criterion is {_label(criteria, weakest.criterion_id)} "
-                f"({weakest.display}, {weakest.value:.0f}/100)."
+                f"({weakest.display}; {weakest.value:.0f}/100)."
             )
     performance = next(iter(winner.performance), None)
     if performance is not None and performance.degradation_class != "unknown":

@@ -156,7 +156,7 @@ def _assessed(candidate: Candidate, criterion: Criterion, aggregation: str) -> V
         raw = MetricValue("", None, note="no assessments")
         return Valued(criterion.id, raw, None, "assessed", lambda rng, size: np.full(size, np.nan))
     scores = np.array([a.score for a in view.assessments], dtype=float)
-    spread = f" (range {scores.min():g}-{scores.max():g})" if scores.size > 1 else " (one assessor)"
+    spread = f", assessors {scores.min():g}-{scores.max():g}" if scores.size > 1 else ", one assessor"
     display = f"{view.aggregate:.3g}/{criterion.scale.max:g}{spread}"
     raw = MetricValue("", view.aggregate, float(scores.min()), float(scores.max()), "assessed", display, aggregation)
     reduce = np.median if aggregation == "median" else np.mean
