@@ -27,7 +27,7 @@ from evalkit.load.measurement import stage_metrics
 from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
-from evalkit.load.targets import ResolvedTarget, check_reachable, expand_headers, resolve_target
+from evalkit.load.targets import ResolvedTarget, check_reachable, check_same_host, expand_headers, resolve_target
 from evalkit.load.thresholds import all_passed, check_thresholds
 from evalkit.results import Observation, ResultTable, observations
 from evalkit.study import Study
@@ -156,6 +156,7 @@ def run_load_test(
         time_scale = _platform_time_scale(base_url)
     resolved = resolve_target(study, candidate, base_url, time_scale=time_scale, synchronous=synchronous)
     expand_headers(resolved.target.headers)  # a missing secret is refused before anything starts
+    check_same_host(resolved.target)
     check_reachable(resolved.target.base_url)
     timing = stage_timing(study, stage_seconds)
     plans = _plans(study, stages, resolved, timing)

@@ -28,6 +28,7 @@ from evalkit.study.candidates import Completion, StartRequest
 __all__ = [
     "ResolvedTarget",
     "check_reachable",
+    "check_same_host",
     "classify_status",
     "expand_headers",
     "reference_target",
@@ -129,6 +130,18 @@ def classify_status(value: Any, completion: Completion) -> Status | None:
     if text in completion.failed:
         return "lost" if text == "lost" else "failed"
     return None
+
+
+def check_same_host(target: Target) -> None:
+    """Refuse start or status URLs on another host: a load test talks only to its target's host."""
+    home = urlsplit(target.base_url)
+    for field, path in (("start.path", target.start.path), ("completion.status_path", target.completion.status_path)):
+        parts = urlsplit(path)
+        if parts.scheme and (parts.hostname, parts.port) != (home.hostname, home.port):
+            raise TargetError(
+                f"target {field} {path!r} is on another host than base_url {target.base_url!r}; "
+                "a load test talks only to its target's host"
+            )
 
 
 def check_reachable(base_url: str, timeout: float = 3.0) -> None:

@@ -14,9 +14,9 @@ from evalkit.load.arrivals import arrival_offsets, mean_share
 from evalkit.load.measurement import stage_metrics
 from evalkit.load.recording import StageRecorder, merge_records
 from evalkit.load.stages import stage_seed
-from evalkit.load.targets import classify_status, expand_headers, render_body, resolve_pointer
-from evalkit.study import Slo, load_study
-from evalkit.study.candidates import Completion
+from evalkit.load.targets import check_same_host, classify_status, expand_headers, render_body, resolve_pointer
+from evalkit.study import Slo, Target, load_study
+from evalkit.study.candidates import Completion, StartRequest
 from evalkit.study.traffic import SpikeProfile
 
 
@@ -143,3 +143,9 @@ def test_public_api_is_curated() -> None:
         "plan_stages",
         "run_load_test",
     ]
+
+
+def test_a_target_talks_only_to_its_own_host() -> None:
+    check_same_host(Target(base_url="http://a:8080", start=StartRequest(path="http://a:8080/start")))
+    with pytest.raises(TargetError, match="another host"):
+        check_same_host(Target(base_url="http://a:8080", start=StartRequest(path="http://b:8080/start")))
