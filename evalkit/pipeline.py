@@ -28,7 +28,8 @@ from evalkit.study import Study, load_study_with_scorecard, study_digest
 __all__ = ["Reporter", "RunOptions", "RunOutcome", "quick_study", "run_study"]
 
 QUICK_REPLICATIONS = 3
-QUICK_STAGE_SECONDS = 5.0
+QUICK_STAGE_SECONDS = 3.0
+QUICK_DRAIN_SECONDS = 1.0
 
 
 class Reporter(Protocol):
@@ -83,8 +84,28 @@ def quick_study(study: Study) -> Study:
     traffic = study.traffic.model_copy(update={"replications": min(study.traffic.replications, QUICK_REPLICATIONS)})
     # The stage warm-up is kept: it must outlast a few cycle times, or the backlog of the
     # measurement window is still filling up and reads as growth.
-    load = study.load.model_copy(update={"stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS)})
+    load = study.load.model_copy(
+        update={
+            "stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS),
+            "drain_timeout": min(study.load.drain_timeout, QUICK_DRAIN_SECONDS),
+        }
+    )
     return study.model_copy(update={"traffic": traffic, "load": load})
+
+
+def quick_load_multiples(study: Study) -> list[float]:
+    """A quick run load-tests the lowest, the highest and the multiple nearest 2x; it simulates all."""
+    multiples = sorted(study.traffic.multiples)
+    middle = min(multiples, key=lambda m: abs(m - 2.0))
+    return sorted({multiples[0], middle, multiples[-1]})
+
+
+def _quick_note(study: Study) -> str:
+    measured = ", ".join(f"{m:g}x" for m in quick_load_multiples(study))
+    return (
+        f"quick run: {study.traffic.replications} replications per cell, load stages of "
+        f"{study.load.stage_duration:g} s at {measured} only; rerun without --quick for the study's full precision"
+    )
 
 
 def _available(module: str) -> bool:
@@ -156,7 +177,7 @@ def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: R
 def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
     from evalkit.load import ReferencePlatform, plan_stages, run_load_test
 
-    stages = plan_stages(study)
+    stages = plan_stages(study, multiples=quick_load_multiples(study) if options.quick else None)
     done = ledger.done("load")
     reporter.stage("load test", total=len(stages))
     if len(stages) - sum(1 for s in stages if s.key not in done):
@@ -215,6 +236,8 @@ def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | 
     reporter.stage("validate")
     load_study_with_scorecard(study_path)
     run, options = _prepare(study_path, options)
+    if options.quick:
+        run.update_manifest(notes=[_quick_note(_effective_study(run, options))])
     outcome = RunOutcome(run=run)
     index = RunIndex(run.path.parent)
     index.record(run, status="running")

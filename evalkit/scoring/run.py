@@ -39,7 +39,7 @@ def provenance_of(
     versions = dict(manifest.get("versions", {}))
     frame = table.frame
     sim = frame[frame["source"] == "sim"]
-    notes = []
+    notes = [str(note) for note in manifest.get("notes", [])]
     if scorecard_file != run.scorecard_path:
         notes.append(f"scored with {scorecard_file} instead of the run's own scorecard.yaml")
     return Provenance(
@@ -50,14 +50,16 @@ def provenance_of(
         study_file=str(manifest.get("study_file", run.study_path)),
         study_sha256=str(manifest.get("study_sha256", "")),
         scorecard_name=scorecard.name,
-        scorecard_file=str(scorecard_file if notes else manifest.get("scorecard_file", scorecard_file)),
-        seed=study.seed,
+        scorecard_file=str(
+            scorecard_file if scorecard_file != run.scorecard_path else manifest.get("scorecard_file", scorecard_file)
+        ),
+        seed=int(manifest.get("options", {}).get("seed") or study.seed),
         evalkit_version=str(versions.pop("evalkit", _evalkit_version())),
         library_versions={str(k): str(v) for k, v in versions.items()},
         quick=bool(manifest.get("options", {}).get("quick", False)),
         simulated=_sources(table, "sim"),
         measured=_sources(table, "load"),
-        replications=int(sim["replication"].max()) + 1 if len(sim) else None,
+        replications=int(sim["replication"].nunique()) if len(sim) else None,
         multiples=sorted({float(m) for m in frame["multiple"]}),
         notes=notes,
     )
