@@ -31,10 +31,7 @@ def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
                 else f"rank {candidate.rank}"
             )
             lines.append(f"  {candidate.name} ({candidate.design}): score {total}, sustains {sustain}; {status}")
-        if scored.provenance.quick:
-            lines.append(
-                "note: a --quick run (fewer replications, shorter load stages); rerun without --quick for the study"
-            )
+        lines.extend(f"note: {note}" for note in scored.provenance.notes)
     for skipped in outcome.skipped:
         lines.append(f"not run: {skipped}")
     if outcome.scorecard_html is not None:
