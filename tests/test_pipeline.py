@@ -165,3 +165,20 @@ def test_full_disk_is_one_clear_error_and_loses_no_finished_cell(
     outcome = run_study(TINY, RunOptions(out=tmp_path, resume=run.name))
     table = pd.read_csv(outcome.run.results_path)
     assert len(table[table["source"] == "sim"]) > 0
+
+
+def test_ctrl_c_exits_130_keeps_cells_and_leaves_no_process(tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    process = _evalkit("run", str(TINY), "--out", str(out), "--workers", "2", "--quiet")
+    deadline = time.monotonic() + 120
+    while _cells(out, "load") < 1:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no load cell committed in time"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    assert _cells(out, "sim") > 0 and _cells(out, "load") >= 1
+    time.sleep(1.0)  # servers watching their parent notice it is gone within a poll
+    assert not _leftover_processes(str(out)), "Ctrl-C left processes behind"
