@@ -45,9 +45,7 @@ class GeneratorFleet:
     def __enter__(self) -> GeneratorFleet:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            for worker in range(self.workers):
-                self._processes.append(self._spawn(worker))
-            self._await_all("ready", None, time.monotonic() + _STARTUP_SECONDS, None)
+            self._start()
         except BaseException:
             self.close()
             raise
@@ -59,11 +57,19 @@ class GeneratorFleet:
         # After an error or Ctrl-C the generators may be mid-stage: do not wait for them to finish it.
         self.close(grace=5.0 if kind is None else 0.5)
 
+    def _start(self) -> None:
+        for worker in range(self.workers):
+            self._processes.append(self._spawn(worker))
+        self._await_all("ready", None, time.monotonic() + _STARTUP_SECONDS, None)
+
     def _log_path(self, worker: int) -> Path:
         return self.log_dir / f"generator-{worker}.log"
 
+    def _generator_command(self, worker: int) -> list[str]:
+        return [sys.executable, "-m", "evalkit.load.generator", str(self.spec_path), "--worker", str(worker)]
+
     def _spawn(self, worker: int) -> subprocess.Popen[str]:
-        command = [sys.executable, "-m", "evalkit.load.generator", str(self.spec_path), "--worker", str(worker)]
+        command = self._generator_command(worker)
         with self._log_path(worker).open("w", encoding="utf-8") as log:
             process = subprocess.Popen(
                 command,

@@ -68,6 +68,11 @@ class StageRecord:
     in_system: list[int] = field(default_factory=list)
     reference: dict[str, Any] | None = None
     in_system_now: int = 0  # recording side: intended start passed, not ended yet
+    #: How many generators' records this one merges (1 for a single generator's own record).
+    generators: int = 1
+    #: Raw cycle times (microseconds) in a debug run only: they let a test check the merged
+    #: histogram against one built from the union of the samples. ``None``: not kept.
+    samples: list[int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +85,8 @@ class StageRecord:
             "start_latency": self.start_latency.encode().decode("ascii"),
             "in_system": self.in_system,
             "reference": self.reference,
+            "generators": self.generators,
+            **({"samples": self.samples} if self.samples is not None else {}),
         }
 
     @classmethod
@@ -91,6 +98,8 @@ class StageRecord:
         record.start_latency.decode_and_add(data["start_latency"])
         record.in_system = [int(n) for n in data["in_system"]]
         record.reference = data.get("reference")
+        record.generators = int(data.get("generators", 1))
+        record.samples = [int(v) for v in data["samples"]] if data.get("samples") is not None else None
         return record
 
     @property
@@ -149,6 +158,8 @@ class StageRecorder(StageRecord):
         self.sums["in_system_count"] += 1
         if outcome in ("completed", "timeout"):
             self.cycle.record_value(_microseconds(elapsed))
+            if self.samples is not None:
+                self.samples.append(_microseconds(elapsed))
             self.sums["cycle_sum"] += elapsed
             self.sums["cycle_count"] += 1
 
@@ -174,5 +185,8 @@ def merge_records(records: list[StageRecord]) -> StageRecord:
         if len(samples):
             in_system += np.pad(samples, (0, length - len(samples)), mode="edge")
         merged.reference = merged.reference or record.reference
+        if record.samples is not None:
+            merged.samples = (merged.samples or []) + record.samples
+    merged.generators = sum(record.generators for record in records)
     merged.in_system = in_system.tolist()
     return merged

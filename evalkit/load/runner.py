@@ -2,8 +2,9 @@
 
 ``run_load_test`` is what the pipeline and ``evalkit loadtest`` call. It resolves the target (the
 candidate's own, or its reference platform's URL), refuses an unreachable host within seconds,
-writes the generator spec, starts ``processes`` generator processes and steps them through the
-stages together. After each stage it merges the processes' records exactly, turns them into
+writes the generator spec, starts ``processes`` generator processes (or a Locust master with
+``load_workers`` local and ``expect_workers`` in all: ``evalkit.load.cluster``) and steps them
+through the stages together. After each stage it merges the processes' records exactly, turns them into
 result rows (``source="load"``, ``scenario="baseline"``, ``replication=0``), hands them to
 ``on_stage`` (the pipeline commits them to its ledger there), checks the SLO thresholds and, for
 a reference platform, cancels what is still in flight so a saturated stage cannot spill into the
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from evalkit.errors import InputError, LoadTestError
 from evalkit.load.arrivals import mean_share
+from evalkit.load.cluster import DEFAULT_PORT, LocustCluster
 from evalkit.load.fleet import GeneratorFleet
 from evalkit.load.measurement import stage_metrics
 from evalkit.load.recording import StageRecord, merge_records
@@ -64,6 +66,29 @@ def _plans(study: Study, stages: Sequence[LoadStage], resolved: ResolvedTarget, 
     return plans
 
 
+def _generator_count(processes: int, load_workers: int, expect_workers: int | None) -> int:
+    """How many generators share each stage's rate: processes, or Locust workers in all."""
+    if processes < 1:
+        raise InputError(f"--load-processes must be at least 1, got {processes}")
+    if load_workers < 0:
+        raise InputError(f"--load-workers must be 0 or more, got {load_workers}")
+    if not load_workers and not expect_workers:
+        return processes
+    if processes > 1:
+        raise InputError("--load-processes and --load-workers cannot be combined; use --load-workers")
+    total = load_workers if expect_workers is None else expect_workers
+    if total < max(load_workers, 1):
+        raise InputError(f"--expect-workers counts the local workers too: at least {max(load_workers, 1)}, got {total}")
+    return total
+
+
+def _announce(progress: Callable[[str, float], None] | None, remote: int) -> Callable[[str], None] | None:
+    """Say where remote workers should connect, as a progress line (the master waits for them)."""
+    if progress is None or remote <= 0:
+        return None
+    return lambda address: progress(f"waiting for {remote} load-worker(s) on {address}", 0.0)
+
+
 def _check_request_caps(study: Study, plans: Sequence[StagePlan], timing: StageTiming) -> None:
     peak_share = study.traffic.profile.max_share
     for plan in plans:
@@ -76,7 +101,13 @@ def _check_request_caps(study: Study, plans: Sequence[StagePlan], timing: StageT
 
 
 def _spec(
-    study: Study, resolved: ResolvedTarget, timing: StageTiming, plans: list[StagePlan], out_dir: Path, processes: int
+    study: Study,
+    resolved: ResolvedTarget,
+    timing: StageTiming,
+    plans: list[StagePlan],
+    out_dir: Path,
+    processes: int,
+    record_samples: bool,
 ) -> GeneratorSpec:
     profile = study.traffic.profile
     return GeneratorSpec(
@@ -95,6 +126,7 @@ def _spec(
         workers=processes,
         out_dir=str(out_dir),
         stages=tuple(plans),
+        record_samples=record_samples,
     )
 
 
@@ -132,6 +164,12 @@ def run_load_test(
     processes: int = 1,
     time_scale: float | None = None,
     synchronous: bool = True,
+    load_workers: int = 0,
+    expect_workers: int | None = None,
+    master_bind: str = "127.0.0.1",
+    master_port: int | None = None,
+    join_timeout: float = 60.0,
+    record_samples: bool = False,
 ) -> ResultTable:
     """Load-test one candidate through ``stages``; return the rows of every stage run.
 
@@ -140,9 +178,14 @@ def run_load_test(
     reference platform's (default: what its ``/health`` reports, else the study's
     ``load.time_scale``; 1 for a real target).
     ``synchronous=False`` polls a reference platform instead of waiting on the start call.
+
+    ``load_workers`` > 0 (or ``expect_workers``) runs a Locust master bound on ``master_bind``:
+    ``master_port`` (default: any free port, or 5557 when remote workers are expected) with
+    ``load_workers`` local workers, and waits up to ``join_timeout`` seconds until
+    ``expect_workers`` (default ``load_workers``) have joined. ``record_samples`` keeps raw cycle
+    times in ``stages.jsonl`` (a debug aid for checking the exact merge).
     """
-    if processes < 1:
-        raise InputError(f"--load-processes must be at least 1, got {processes}")
+    generators = _generator_count(processes, load_workers, expect_workers)
     if candidate not in [c.name for c in study.candidates]:
         raise InputError(
             f"unknown candidate {candidate!r}; the study has: {', '.join(c.name for c in study.candidates)}"
@@ -164,10 +207,23 @@ def run_load_test(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_path = out_dir / "generator.json"
-    _spec(study, resolved, timing, plans, out_dir, processes).write(spec_path)
+    _spec(study, resolved, timing, plans, out_dir, generators, record_samples).write(spec_path)
     design = study.candidate(candidate).design
     rows: list[Observation] = []
-    with GeneratorFleet(spec_path, processes, out_dir / "logs") as fleet:
+    if load_workers or expect_workers:
+        port = master_port if master_port is not None else (DEFAULT_PORT if generators > load_workers else 0)
+        fleet: GeneratorFleet = LocustCluster(
+            spec_path,
+            out_dir / "logs",
+            local_workers=load_workers,
+            bind=master_bind,
+            port=port,
+            join_timeout=join_timeout,
+            on_listening=_announce(progress, generators - load_workers),
+        )
+    else:
+        fleet = GeneratorFleet(spec_path, processes, out_dir / "logs")
+    with fleet:
         for plan, stage in zip(plans, stages, strict=True):
             if resolved.reference and plan.index > 0:
                 _reset_reference(resolved.target.base_url)
@@ -215,6 +271,7 @@ def _log_stage(
     """Append the stage's counts, metrics and checks to ``stages.jsonl`` (for people and tools)."""
     entry = {
         "key": stage.key,
+        "generators": record.generators,
         "candidate": stage.candidate,
         "multiple": stage.multiple,
         "counts": record.counts,
@@ -222,6 +279,7 @@ def _log_stage(
         "thresholds": checks,
         "cycle_histogram": record.cycle.encode().decode("ascii"),
         "start_latency_histogram": record.start_latency.encode().decode("ascii"),
+        **({"cycle_samples": record.samples} if record.samples is not None else {}),
     }
     with (out_dir / "stages.jsonl").open("a", encoding="utf-8") as stream:
         stream.write(json.dumps(entry) + "\n")

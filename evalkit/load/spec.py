@@ -58,6 +58,7 @@ class GeneratorSpec:
     workers: int
     out_dir: str
     stages: tuple[StagePlan, ...] = field(default_factory=tuple)
+    record_samples: bool = False  # debug: keep raw cycle times too (see StageRecord.samples)
 
     def intended_offsets(self, plan: StagePlan, worker: int, rng: np.random.Generator) -> np.ndarray:
         """Worker ``worker``'s intended start offsets for a stage (seconds from the stage's start)."""
@@ -79,11 +80,18 @@ class GeneratorSpec:
             phase=worker / self.workers,
         )
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GeneratorSpec:
+        data = dict(data)
+        stages = tuple(StagePlan(**{**s, "seed_key": tuple(s["seed_key"])}) for s in data.pop("stages"))
+        return cls(**data, stages=stages)
+
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+        path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
 
     @classmethod
     def read(cls, path: Path) -> GeneratorSpec:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        stages = tuple(StagePlan(**{**s, "seed_key": tuple(s["seed_key"])}) for s in data.pop("stages"))
-        return cls(**data, stages=stages)
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))

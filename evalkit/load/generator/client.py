@@ -20,10 +20,11 @@ import gevent
 from locust.contrib.fasthttp import FastHttpSession
 
 from evalkit.load.recording import Outcome, StageRecorder
-from evalkit.load.targets import classify_status, render_body, resolve_pointer
+from evalkit.load.spec import GeneratorSpec
+from evalkit.load.targets import classify_status, expand_headers, render_body, resolve_pointer
 from evalkit.study import Target
 
-__all__ = ["WorkflowClient"]
+__all__ = ["WorkflowClient", "client_for"]
 
 _START = "start workflow"
 _POLL = "poll status"
@@ -99,6 +100,22 @@ class WorkflowClient:
         self._complaints += 1
         if self._complaints <= 5:
             print(f"evalkit generator: workflow ended as lost: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def client_for(spec: GeneratorSpec, request_event: Any) -> WorkflowClient:
+    """A client for the spec's target whose requests fire ``request_event`` (Locust's statistics)."""
+    target = Target.model_validate(spec.target)
+    synchronous = target.completion.mode == "sync"
+    session = FastHttpSession(
+        target.base_url,
+        request_event=request_event,
+        user=None,
+        concurrency=spec.max_in_flight,
+        network_timeout=max(target.timeout, target.workflow_timeout) if synchronous else target.timeout,
+        connection_timeout=min(target.timeout, 10.0),
+    )
+    # Secrets are expanded here, from this process's environment: a remote worker needs its own.
+    return WorkflowClient(session, target, expand_headers(target.headers), spec.late_after)
 
 
 def _ok(response: Any) -> bool:

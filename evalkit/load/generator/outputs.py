@@ -15,7 +15,7 @@ from typing import Any
 
 from locust.env import Environment
 from locust.html import get_html_report
-from locust.stats import PERCENTILES_TO_REPORT, RequestStats, StatsCSV
+from locust.stats import PERCENTILES_TO_REPORT, RequestStats, StatsCSV, setup_distributed_stats_event_listeners
 
 __all__ = ["LocustOutputs"]
 
@@ -23,12 +23,15 @@ __all__ = ["LocustOutputs"]
 class LocustOutputs:
     """Per-stage CSVs and a whole-run HTML report from one Locust environment."""
 
-    def __init__(self, environment: Environment, out_dir: Path, suffix: str = "") -> None:
+    def __init__(self, environment: Environment, out_dir: Path, suffix: str = "", *, distributed: bool = False) -> None:
         self.environment = environment
         self.out_dir = out_dir
         self.suffix = suffix
         self.whole = RequestStats()
-        environment.events.request.add_listener(self._log)
+        if distributed:
+            setup_distributed_stats_event_listeners(environment.events, self.whole)
+        else:
+            environment.events.request.add_listener(self._log)
 
     def _log(self, request_type: str, name: str, response_time: float, response_length: int, **extra: Any) -> None:
         self.whole.log_request(request_type, name, response_time, response_length)

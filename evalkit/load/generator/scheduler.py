@@ -70,6 +70,8 @@ def run_stage(
     arrival_rng, identity_rng = plan.streams(worker)
     offsets = spec.intended_offsets(plan, worker, arrival_rng)
     recorder = StageRecorder(spec.warmup, spec.warmup + spec.window, spec.sample_interval)
+    if spec.record_samples:
+        recorder.samples = []
     pool = gevent.pool.Pool(spec.max_in_flight)
     origin = time.monotonic() + _LEAD
     arrivals_end = origin + spec.warmup + spec.window
