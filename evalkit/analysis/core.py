@@ -16,6 +16,7 @@ candidate and each source present (``sim``, ``load`` or both; either alone is en
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -95,11 +96,24 @@ class CandidateAnalysis:
     fault_curves: tuple[Curve, ...] = ()
     model_vs_measured: tuple[ModelError, ...] = ()
 
-    def performance(self, source: SourceChoice = "best") -> SourceAnalysis | None:
-        """The baseline analysis of a source; ``best`` prefers the measured one."""
+    def performance(self, source: SourceChoice = "best", multiples: Sequence[float] = ()) -> SourceAnalysis | None:
+        """The baseline analysis of a source; ``best`` is the first of ``preference(multiples)``."""
         if source == "best":
-            return self.sources.get("load") or self.sources.get("sim")
+            return next((self.sources[s] for s in self.preference(multiples) if s in self.sources), None)
         return self.sources.get(source)
+
+    def preference(self, multiples: Sequence[float]) -> tuple[str, str]:
+        """Which source to read first: the measurement only when it covers every study multiple.
+
+        A load test that skipped multiples (a quick run) or has no data cannot outrank a simulation
+        with replications at every multiple; it is still shown beside it as the model's check.
+        """
+        load = self.sources.get("load")
+        if load is None:
+            return ("sim", "load")
+        tested = {round(float(m), 9) for m in load.curve.multiples}
+        complete = all(round(float(m), 9) in tested for m in multiples)
+        return ("load", "sim") if complete else ("sim", "load")
 
 
 @dataclass(frozen=True)
@@ -133,10 +147,19 @@ class Analysis:
             return missing(metric, "no results for this candidate")
         if metric in METRICS_FROM_FAULTS:
             return self._fault_metric(found, metric, at_multiple, scenario, source)
-        performance = found.performance(source)
-        if performance is None:
-            return missing(metric, f"no {'' if source == 'best' else source + ' '}baseline results")
-        return read_metric(self, performance, metric, at_multiple)
+        if source != "best":
+            performance = found.performance(source)
+            if performance is None:
+                return missing(metric, f"no {source} baseline results")
+            return read_metric(self, performance, metric, at_multiple)
+        # Best: the preferred source, falling back to the other where the preferred one is missing.
+        answer = missing(metric, "no baseline results")
+        for choice in found.preference(self.study.traffic.multiples):
+            if choice in found.sources:
+                answer = read_metric(self, found.sources[choice], metric, at_multiple)
+                if not answer.missing:
+                    return answer
+        return answer
 
     def _fault_metric(
         self, found: CandidateAnalysis, metric: str, multiple: float | None, scenario: str | None, source: SourceChoice

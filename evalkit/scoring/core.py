@@ -166,7 +166,25 @@ def _warnings(rows: list[_Row], scorecard: Scorecard, analysis: Analysis) -> lis
             found.append(f"{row.candidate.name}: {row.costed.note}")
         if analysis.candidate(row.candidate.name) is None:
             found.append(f"{row.candidate.name}: no simulation or load-test results")
+        found.extend(_source_disagreement(analysis, row.candidate.name))
     return found
+
+
+def _source_disagreement(analysis: Analysis, name: str) -> list[str]:
+    """Say so when the simulation and the load test disagree on where a candidate breaks."""
+    found = analysis.candidate(name)
+    if found is None or not {"sim", "load"} <= set(found.sources):
+        return []
+    sim = analysis.metric(name, "max_sustainable_multiple", source="sim")
+    load = analysis.metric(name, "max_sustainable_multiple", source="load")
+    if sim.display == load.display:
+        return []
+    used = found.preference(analysis.study.traffic.multiples)[0]
+    tested = ", ".join(f"{m:g}x" for m in found.sources["load"].curve.multiples)
+    return [
+        f"{name}: the simulation sustains {sim.display} but the load test (at {tested}) {load.display}; "
+        f"the scorecard uses the {'load test' if used == 'load' else 'simulation'}"
+    ]
 
 
 def score(

@@ -244,3 +244,44 @@ def test_a_lone_survivor_of_the_knock_outs_is_said_to_be_one() -> None:
     assert [c.name for c in scored.candidates if not c.knocked_out] == ["Domain Mesh"]
     assert scored.winner == "Domain Mesh" and "only candidate left after knock-outs" in scored.rationale
     assert scored.robustness.smaa is None and scored.robustness.critical_weights == []
+
+
+def _sim_and_load(load_multiples: tuple[float, ...]) -> ResultTable:
+    """The simulation breaks past 3x (SLO 3 s); the load test, at the given multiples, never does."""
+    parts = []
+    for candidate in STUDY.candidates:
+        sim = Shape(p95=lambda m: 1.0 if m <= 3 else 9.0)
+        load = Shape(p95=linear(1.0, 0.1))
+        parts.append(shape_rows(sim, candidate=candidate.name, design=candidate.design))
+        parts.append(
+            shape_rows(load, candidate=candidate.name, design=candidate.design, source="load",
+                       multiples=load_multiples, replications=1)
+        )  # fmt: skip
+    return shape_table(*parts)
+
+
+def test_a_load_test_that_skipped_multiples_does_not_outrank_the_simulation() -> None:
+    scored = _score(CARD, _sim_and_load((1.0, 2.0, 4.0)))
+    for candidate in scored.candidates:
+        scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert scalability.source == "sim" and scalability.raw is not None and 3 <= scalability.raw < 4
+    assert any("the load test (at 1x, 2x, 4x) ≥ 4x; the scorecard uses the simulation" in w for w in scored.warnings)
+
+
+def test_a_load_test_at_every_multiple_is_preferred_and_the_disagreement_said() -> None:
+    scored = _score(CARD, _sim_and_load((1.0, 1.5, 2.0, 3.0, 4.0)))
+    for candidate in scored.candidates:
+        scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert scalability.source == "load" and scalability.display == "≥ 4x"
+    assert any("the scorecard uses the load test" in w for w in scored.warnings)
+
+
+def test_best_falls_back_to_the_simulation_where_the_load_test_has_no_figure() -> None:
+    frame = _sim_and_load((1.0, 1.5, 2.0, 3.0, 4.0)).frame
+    frame = frame[~((frame["source"] == "load") & (frame["metric"] == "cycle_time_p99"))]
+    analysis = analyse(STUDY, ResultTable(frame))
+    name = STUDY.candidates[0].name
+    assert analysis.metric(name, "cycle_time_p95", at_multiple=1.0).source == "load"
+    p99 = analysis.metric(name, "cycle_time_p99", at_multiple=1.0)
+    assert p99.source == "sim" and not p99.missing
+    assert analysis.metric(name, "cycle_time_p95", at_multiple=3.5).missing
