@@ -21,11 +21,17 @@ def summarise(path: Path) -> str:
     steps = study.workload.process.steps
     designs = ", ".join(f"{c.name} ({c.design})" for c in study.candidates)
     multiples = ", ".join(f"{m:g}x" for m in study.traffic.multiples)
+    warnings = "".join(
+        f"\n{path}: warning: knock-out {rule.id!r} needs {rule.metric} {rule.op} {rule.threshold:g} "
+        f"but the study tests up to {max(study.traffic.multiples):g}x; it cannot be checked"
+        for rule in scorecard.knockouts
+        if rule.metric == "max_sustainable_multiple" and rule.threshold > max(study.traffic.multiples)
+    )
     return (
         f"{path}: ok: {study.name!r}: {len(steps)} steps on {len(study.workload.systems)} systems "
         f"in {len(study.domains)} domains; peak {format_rate(study.traffic.peak_rate)} at {multiples}; "
         f"SLO p95 {format_duration(study.slo.p95_cycle_time)}; {len(study.faults)} fault scenario(s); "
-        f"candidates: {designs}; scorecard {scorecard.name!r}"
+        f"candidates: {designs}; scorecard {scorecard.name!r}" + warnings
     )
 
 

@@ -94,9 +94,12 @@ def _knockouts(study: Study, scorecard: Scorecard, analysis: Analysis, row: _Row
         )
         fails = knockout_fails(found, rule.op, rule.threshold)
         if fails is None:
-            warnings.append(
-                f"{row.candidate.name}: knock-out {rule.id!r} could not be checked ({rule.metric} missing: {found.note})"
+            why = (
+                f"{rule.metric} missing: {found.note}"
+                if found.missing
+                else f"{rule.metric} is {found.display}, untested at {rule.threshold:g}"
             )
+            warnings.append(f"{row.candidate.name}: knock-out {rule.id!r} could not be checked ({why})")
         elif fails:
             row.knockouts.append(
                 f"{rule.reason} ({rule.metric} is {found.display}; needs {rule.op} {rule.threshold:g})"

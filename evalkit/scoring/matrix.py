@@ -71,7 +71,15 @@ def rank(totals: np.ndarray, partials: np.ndarray, knocked_out: np.ndarray) -> n
 
 
 def knockout_fails(value: MetricValue, op: str, threshold: float) -> bool | None:
-    """Whether a knock-out rejects this value; None when the value is missing."""
+    """Whether a knock-out rejects this value; None when it cannot be told.
+
+    That is when the value is missing, and when it is only a lower bound ("≥ 2x": it never broke
+    at the largest multiple tested) that falls short of a "must reach" threshold: nobody tested
+    whether it would reach it, so it is neither passed nor knocked out.
+    """
     if value.value is None:
         return None
-    return not KNOCKOUT_OPERATORS[op](value.value, threshold)
+    passes = KNOCKOUT_OPERATORS[op](value.value, threshold)
+    if not passes and op in (">=", ">") and value.display.startswith("≥"):
+        return None
+    return not passes

@@ -285,3 +285,13 @@ def test_best_falls_back_to_the_simulation_where_the_load_test_has_no_figure() -
     p99 = analysis.metric(name, "cycle_time_p99", at_multiple=1.0)
     assert p99.source == "sim" and not p99.missing
     assert analysis.metric(name, "cycle_time_p95", at_multiple=3.5).missing
+
+
+def test_a_knock_out_above_the_largest_multiple_tested_is_unchecked_not_failed() -> None:
+    table = shape_table(
+        *(shape_rows(Shape(p95=linear(1.0, 0.1)), candidate=c.name, design=c.design, multiples=(1.0, 2.0))
+          for c in STUDY.candidates)
+    )  # fmt: skip
+    scored = _score(CARD, table)
+    assert not any(c.knocked_out for c in scored.candidates)
+    assert sum("could not be checked" in w and "untested at 3" in w for w in scored.warnings) == len(STUDY.candidates)
