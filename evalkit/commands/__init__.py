@@ -13,6 +13,7 @@ from evalkit.commands import (
     compare,
     init,
     loadtest,
+    loadworker,
     report,
     run,
     runs,
@@ -25,7 +26,7 @@ from evalkit.commands import (
 
 __all__ = ["register_all"]
 
-_MODULES = (validate, schema, init, simulate, loadtest, serve, score, report, compare, run, runs)
+_MODULES = (validate, schema, init, simulate, loadtest, loadworker, serve, score, report, compare, run, runs)
 
 
 def register_all(app: typer.Typer) -> None:

@@ -5,6 +5,10 @@ driven on its reference platform, which this command starts and stops. Live prog
 stage; at the end a table per stage (offered and achieved rate, percentiles, errors, late and
 dropped starts, backlog, SLO verdict) and the run directory are printed. Results go to a new run
 under ``--out``, or into an existing run given with ``--run``.
+
+``--load-workers N`` runs a Locust master plus N local workers instead of independent generator
+processes; ``--expect-workers M`` (M > N) makes the master wait for M - N more that join from
+other machines with ``evalkit load-worker --master HOST:PORT`` (see ``docs/scale-out.md``).
 """
 
 from __future__ import annotations
@@ -99,6 +103,19 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("runs"), "--out", help="Folder that holds run directories."),
         run_dir: Path | None = typer.Option(None, "--run", help="Write into this existing run directory instead."),
         load_processes: int = typer.Option(1, "--load-processes", min=1, help="Load-generator processes."),
+        load_workers: int = typer.Option(
+            0, "--load-workers", min=0, help="Run a Locust master plus this many local Locust workers."
+        ),
+        expect_workers: int | None = typer.Option(
+            None, "--expect-workers", min=1, help="Workers the master waits for, local ones included."
+        ),
+        master_bind: str = typer.Option(
+            "127.0.0.1", "--master-bind", help="Interface the Locust master listens on (0.0.0.0 for remote workers)."
+        ),
+        master_port: int | None = typer.Option(
+            None, "--master-port", help="Locust master port (default: any free one; 5557 with remote workers)."
+        ),
+        join_timeout: float = typer.Option(60.0, "--join-timeout", help="Seconds the master waits for its workers."),
         poll: bool = typer.Option(False, "--poll", help="Reference platforms: poll for completion instead of waiting."),
     ) -> None:
         """Load-test candidates with an open stream of workflow starts at multiples of peak."""
@@ -110,11 +127,14 @@ def register(app: typer.Typer) -> None:
         if run_dir is not None:
             run = open_run(run_dir)
         else:
-            run = create_run(out, study_path, options={"command": "loadtest", "load_processes": load_processes})
+            options = {"command": "loadtest", "load_processes": load_processes, "load_workers": load_workers}
+            run = create_run(out, study_path, options=options)
         study, _ = run.load()
         stages = plan_stages(study, candidates=candidate or None, multiples=_parse_multiples(multiples))
         console = Console()
-        table = _run_all(run, study, stages, stage_seconds, load_processes, not poll, console)
+        generators = {"processes": load_processes, "load_workers": load_workers, "expect_workers": expect_workers}
+        generators |= {"master_bind": master_bind, "master_port": master_port, "join_timeout": join_timeout}
+        table = _run_all(run, study, stages, stage_seconds, generators, not poll, console)
         run.save_results(table, source="load")
         # Wide enough for every column even when output is not a terminal (CI logs, files).
         Console(width=max(console.width, 190)).print(stage_table(table, study))
@@ -122,7 +142,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"Locust's own reports: {run.locust_dir}")
 
 
-def _run_all(run, study, stages, stage_seconds, processes, synchronous, console):  # type: ignore[no-untyped-def]
+def _run_all(run, study, stages, stage_seconds, generators, synchronous, console):  # type: ignore[no-untyped-def]
     """Every candidate's stages, each candidate on its target or its reference platform."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -147,8 +167,8 @@ def _run_all(run, study, stages, stage_seconds, processes, synchronous, console)
                 "out_dir": run.locust_dir / _safe(candidate.name),
                 "progress": report,
                 "stage_seconds": stage_seconds,
-                "processes": processes,
                 "synchronous": synchronous,
+                **generators,
             }
             if candidate.target is not None:
                 part = run_load_test(run.study_path, study, candidate.name, todo, **arguments)

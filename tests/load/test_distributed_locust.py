@@ -9,6 +9,9 @@ import json
 import math
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -131,3 +134,28 @@ def test_worker_options_are_checked_before_anything_starts(tmp_path: Path) -> No
     assert parse_address("master.lan:6000") == ("master.lan", 6000)
     with pytest.raises(InputError, match="HOST:PORT"):
         parse_address("master.lan:http")
+
+
+def test_a_remote_worker_joins_with_the_load_worker_command(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "evalkit", "load-worker", "--master", f"127.0.0.1:{port}", "--connect-timeout", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        command = [sys.executable, "-m", "evalkit", "loadtest", str(TINY), "--candidate", "Engine", "--multiples", "1"]
+        command += ["--stage-seconds", "1", "--out", str(tmp_path), "--load-workers", "1", "--expect-workers", "2"]
+        command += ["--master-port", str(port), "--join-timeout", "30"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=80)
+        assert result.returncode == 0, result.stderr
+        output, _ = worker.communicate(timeout=20)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0 and "joined as worker" in output
+    (run,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    (entry,) = [json.loads(line) for line in (run / "locust" / "Engine" / "stages.jsonl").read_text().splitlines()]
+    assert entry["generators"] == 2 and entry["counts"]["completed"] > 0
