@@ -92,6 +92,10 @@ class Sustainable:
     note: str
 
 
+#: Above this share of timed-out workflows a measured cell cannot pass its latency SLOs.
+TIMEOUT_SHARE = 0.05
+
+
 def _pick(estimate: Estimate, bound: Bound) -> float:
     """The interval's unfavourable (conservative), middle or favourable bound of a lower-is-better metric."""
     return {"conservative": estimate.high, "central": estimate.mean, "optimistic": estimate.low}[bound]
@@ -123,8 +127,17 @@ def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative") -> Judge
         if value > limit:
             failures.append(metric)
             reasons.append(f"{metric} {value:.4g} > {limit:.4g}")
+    _timed_out(cell, failures, reasons)
     _saturated_or_growing(cell, study, bound, failures, reasons)
     return Judgement(not failures, tuple(failures), tuple(reasons))
+
+
+def _timed_out(cell: Cell, failures: list[str], reasons: list[str]) -> None:
+    """Too many timeouts make a measured p95 a lower bound, which cannot show that the SLO is met."""
+    timeouts, started = cell.mean("timeouts"), cell.mean("started")
+    if math.isfinite(timeouts) and math.isfinite(started) and started > 0 and timeouts / started > TIMEOUT_SHARE:
+        failures.append("timeouts")
+        reasons.append(f"{timeouts / started:.0%} of workflows timed out (p95 is only a lower bound)")
 
 
 def _saturated_or_growing(cell: Cell, study: Study, bound: Bound, failures: list[str], reasons: list[str]) -> bool:

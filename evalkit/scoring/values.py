@@ -76,7 +76,10 @@ def _interpolate(function: ValueFunction, x: np.ndarray) -> np.ndarray:
     """The value function on many points at once (np.interp is flat beyond the ends too)."""
     xs = np.array([p[0] for p in function.points])
     vs = np.array([p[1] for p in function.points])
-    return np.interp(np.nan_to_num(x, posinf=xs[-1] + 1.0, neginf=xs[0] - 1.0), xs, vs)
+    # Infinities sit beyond the ends (a saturated p95 scores like the worst anchor); NaN stays NaN,
+    # so an unknown never scores as a number.
+    clipped = np.nan_to_num(x, nan=np.nan, posinf=xs[-1] + 1.0, neginf=xs[0] - 1.0)
+    return np.where(np.isnan(clipped), np.nan, np.interp(clipped, xs, vs))
 
 
 def resolve_metric(
@@ -188,7 +191,8 @@ def value_cell(
         source=criterion.source,
     )
     source = "cost" if criterion.kind == "cost" else (raw.source or "sim")
-    if raw.value is None:
+    if raw.value is None or math.isnan(raw.value):
+        raw = raw if raw.value is None else dataclasses.replace(raw, value=None, note=raw.note or "not a number")
         return Valued(criterion.id, raw, None, source, lambda rng, size: np.full(size, np.nan))
     value = float(_interpolate(function, np.array([raw.value]))[0])
     if raw.display == "missing":

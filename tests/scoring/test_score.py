@@ -295,3 +295,22 @@ def test_a_knock_out_above_the_largest_multiple_tested_is_unchecked_not_failed()
     scored = _score(CARD, table)
     assert not any(c.knocked_out for c in scored.candidates)
     assert sum("could not be checked" in w and "untested at 3" in w for w in scored.warnings) == len(STUDY.candidates)
+
+
+def test_a_load_cell_with_many_timeouts_cannot_pass_on_its_lower_bound_p95() -> None:
+    timing_out = Shape(p95=linear(1.0, 0.1), extra={"timeouts": 200.0})  # 200 of at least 600 started: > 5%
+    table = shape_table(
+        *(shape_rows(timing_out, candidate=c.name, design=c.design, source="load", replications=1)
+          for c in STUDY.candidates)
+    )  # fmt: skip
+    analysis = analyse(STUDY, table)
+    found = analysis.metric(STUDY.candidates[0].name, "max_sustainable_multiple")
+    assert found.display == "< 1x"
+
+
+def test_a_nan_metric_never_scores_as_a_number() -> None:
+    from evalkit.scoring.values import _interpolate
+
+    function = CARD.criterion("scalability").value_function
+    values = _interpolate(function, np.array([np.nan, np.inf, 0.0, 2.0]))
+    assert np.isnan(values[0]) and values[1] == 100.0 and values[2] == 0.0 and values[3] == 40.0
