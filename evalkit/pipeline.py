@@ -2,16 +2,14 @@
 
 Thin wiring, no computation of its own. Each stage's cells are committed to the run's ledger as
 they finish (``evalkit.ledger``), so ``resume`` continues a killed run where it stopped and ends
-with the same ``results.csv`` as an uninterrupted run. Stages whose package is not built report
-themselves as skipped instead of failing, so the pipeline always runs as far as it can.
+with the same ``results.csv`` as an uninterrupted run. Stages the options leave out (``--no-load``,
+``--only``) are listed as skipped in the outcome.
 
 The reporter passed in receives progress; the pipeline never prints.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,16 +98,15 @@ def quick_load_multiples(study: Study) -> list[float]:
     return sorted({multiples[0], middle, multiples[-1]})
 
 
-def _quick_note(study: Study) -> str:
+def _quick_note(study: Study, options: RunOptions) -> str:
+    replications = f"quick run: {study.traffic.replications} replications per simulated cell"
+    if not options.load or options.only == "sim":
+        return replications + "; rerun without --quick for the study's full precision"
     measured = ", ".join(f"{m:g}x" for m in quick_load_multiples(study))
     return (
-        f"quick run: {study.traffic.replications} replications per cell, load stages of "
-        f"{study.load.stage_duration:g} s at {measured} only; rerun without --quick for the study's full precision"
+        f"{replications}, load stages of {study.load.stage_duration:g} s at {measured} only; "
+        "rerun without --quick for the study's full precision"
     )
-
-
-def _available(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
 
 
 def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOptions]:
@@ -237,7 +234,7 @@ def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | 
     load_study_with_scorecard(study_path)
     run, options = _prepare(study_path, options)
     if options.quick:
-        run.update_manifest(notes=[_quick_note(_effective_study(run, options))])
+        run.update_manifest(notes=[_quick_note(_effective_study(run, options), options)])
     outcome = RunOutcome(run=run)
     index = RunIndex(run.path.parent)
     index.record(run, status="running")
@@ -264,43 +261,26 @@ def _run_stages(
     study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter, outcome: RunOutcome
 ) -> None:
     if options.only in (None, "sim"):
-        if _has_module_attr("evalkit.sim", "run_sweep"):
-            _simulate(study, ledger, options, reporter)
-        else:
-            outcome.skipped.append("simulation (evalkit.sim is not built yet)")
+        _simulate(study, ledger, options, reporter)
+    else:
+        outcome.skipped.append("simulation (--only load)")
     if options.only in (None, "load") and options.load:
-        if _has_module_attr("evalkit.load", "run_load_test"):
-            _load_test(study, run, ledger, options, reporter)
-        else:
-            outcome.skipped.append("load test (evalkit.load is not built yet)")
+        _load_test(study, run, ledger, options, reporter)
+    else:
+        outcome.skipped.append("load test (" + ("--no-load" if not options.load else "--only sim") + ")")
     table = _write_results(run, ledger)
     reporter.note(f"{len(table)} result rows in {run.results_path}")
     if not len(table):
-        outcome.skipped.append("analysis, scoring and report (no results yet)")
+        outcome.skipped.append("analysis, scoring and report (no results)")
         return
     _score_and_render(run, reporter, outcome)
 
 
 def _score_and_render(run: RunDirectory, reporter: Reporter, outcome: RunOutcome) -> None:
-    if not _has_module_attr("evalkit.scoring", "score_run"):
-        outcome.skipped.append("analysis and scoring (evalkit.scoring is not built yet)")
-        return
+    from evalkit.report import write_reports
     from evalkit.scoring import score_run
 
     reporter.stage("analyse and score")
     outcome.scored = score_run(run)
-    if not _has_module_attr("evalkit.report", "write_reports"):
-        outcome.skipped.append("HTML report (evalkit.report is not built yet)")
-        return
-    from evalkit.report import write_reports
-
     reporter.stage("render")
     outcome.scorecard_html = write_reports(run)
-
-
-def _has_module_attr(module: str, attribute: str) -> bool:
-    """Whether a stage's package is built (an empty folder is not)."""
-    try:
-        return _available(module) and hasattr(importlib.import_module(module), attribute)
-    except ImportError:
-        return False
