@@ -63,6 +63,7 @@ class RunOptions:
     resume: str | None = None
     seed: int | None = None
     load_processes: int = 1
+    load_workers: int = 0
     dask_scheduler: str | None = None
 
 
@@ -130,6 +131,7 @@ def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOp
         resume=options.resume,
         seed=recorded.get("seed", options.seed),
         load_processes=options.load_processes,
+        load_workers=options.load_workers,
         dask_scheduler=options.dask_scheduler,
     )
     return run, resumed
@@ -199,6 +201,7 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
                 on_stage=committed,
                 stage_seconds=study.load.stage_duration,
                 processes=options.load_processes,
+                load_workers=options.load_workers,
             )
 
 

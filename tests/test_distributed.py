@@ -38,3 +38,21 @@ def test_unreachable_scheduler_is_one_clear_error() -> None:
         dask_executor("tcp://127.0.0.1:9", timeout=2),
     ):
         pass
+
+
+@pytest.mark.slow
+def test_simulate_command_on_a_dask_scheduler_matches_a_local_simulate(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def simulate(out: Path, *extra: str) -> Path:
+        command = [sys.executable, "-m", "evalkit", "simulate", str(TINY), "--replications", "2", "--out", str(out)]
+        result = subprocess.run([*command, "--quiet", *extra], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        return next(p for p in out.iterdir() if p.is_dir()) / "results.csv"
+
+    local = simulate(tmp_path / "local", "--workers", "1")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster:
+        remote = simulate(tmp_path / "dask", "--dask-scheduler", cluster.scheduler_address)
+    assert remote.read_bytes() == local.read_bytes()

@@ -167,9 +167,14 @@ def _growth_limit(cell: Cell, study: Study) -> float:
     in_flight = cell.mean("little_l")
     if not math.isfinite(in_flight):
         in_flight = offered * cell.mean("cycle_time_mean")
-    window = cell.mean("started") / offered
+    started = cell.mean("started")
+    window = started / offered
     if math.isfinite(in_flight) and math.isfinite(window) and window > 0:
         limit = max(limit, in_flight / window)
+    if cell.replications <= 1 and math.isfinite(window) and window > 0 and started > 0:
+        # One short measured window has no interval to judge by: a slope within three Poisson
+        # standard deviations of the arrivals (3·sqrt(n) workflows over the window) is noise.
+        limit = max(limit, 3.0 * math.sqrt(started) / window)
     return limit
 
 

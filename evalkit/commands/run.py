@@ -50,7 +50,10 @@ def register(app: typer.Typer) -> None:
         no_load: bool = typer.Option(False, "--no-load", help="Skip the load test."),
         only: str | None = typer.Option(None, "--only", help="Run only 'sim' or only 'load'."),
         workers: int = typer.Option(0, "--workers", min=0, help="Simulation worker processes (0 = one per core)."),
-        load_processes: int = typer.Option(1, "--load-processes", min=1, help="Locust worker processes."),
+        load_processes: int = typer.Option(1, "--load-processes", min=1, help="Independent load generator processes."),
+        load_workers: int = typer.Option(
+            0, "--load-workers", min=0, help="Distributed Locust: a master plus this many local workers."
+        ),
         resume: str | None = typer.Option(None, "--resume", help="Continue the run with this id."),
         seed: int | None = typer.Option(None, "--seed", help="Override the study's seed."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
@@ -77,6 +80,7 @@ def register(app: typer.Typer) -> None:
             resume=resume,
             seed=seed,
             load_processes=load_processes,
+            load_workers=load_workers,
             dask_scheduler=dask_scheduler,
         )
         with make_reporter(quiet=quiet, stages=5) as reporter:

@@ -8,12 +8,20 @@ saturation point and the run directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.results import ResultTable
+    from evalkit.sim import SimCell
+    from evalkit.study import Study
 
 __all__ = ["parse_multiples", "register"]
 
@@ -40,13 +48,14 @@ def register(app: typer.Typer) -> None:
         seed: int | None = typer.Option(None, "--seed", min=0, help="Override the study's seed."),
         faults: bool = typer.Option(True, "--faults/--no-faults", help="Also run the study's fault scenarios."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the table."),
+        dask_scheduler: str | None = typer.Option(
+            None, "--dask-scheduler", help="Run the cells on this Dask scheduler (tcp://host:8786) instead."
+        ),
     ) -> None:
         """Simulate each candidate's design at multiples of peak, with replications and faults."""
-        from evalkit.sim import plan_cells, run_sweep, sweep_pool
+        from evalkit.sim import plan_cells, sweep_pool
         from evalkit.sim.summary import sweep_table
         from evalkit.store import create_run
-
-        from .progress import make_reporter
 
         chosen = parse_multiples(multiples) if multiples is not None else None
         options = {
@@ -63,22 +72,35 @@ def register(app: typer.Typer) -> None:
             run.update_manifest(seed=seed)
         cells = plan_cells(loaded, multiples=chosen, replications=replications, include_faults=faults)
         count = min(workers or os.cpu_count() or 1, len(cells))
-        # Start the workers before the progress display's thread exists, so they can be forked.
-        pool = sweep_pool(count) if count > 1 else None
-        try:
-            with make_reporter(quiet=quiet, stages=1) as reporter:
-                reporter.stage("simulate", total=len(cells))
-                table = run_sweep(
-                    loaded,
-                    cells,
-                    executor=pool,
-                    on_cell=lambda cell, _: reporter.advance(
-                        1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}"
-                    ),
-                )
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        with contextlib.ExitStack() as stack:
+            if dask_scheduler:
+                from evalkit.distributed import dask_executor
+
+                pool = stack.enter_context(dask_executor(dask_scheduler))
+            else:
+                # Start the workers before the progress display's thread exists, so they can be forked.
+                pool = sweep_pool(count) if count > 1 else None
+                if pool is not None:
+                    stack.callback(pool.shutdown, cancel_futures=True)
+            table = _sweep(loaded, cells, pool, quiet)
         run.save_results(table, source="sim")
         print("\n".join(sweep_table(table, loaded)))
         print(f"run: {run.path}")
+
+
+def _sweep(study: Study, cells: list[SimCell], executor: Executor | None, quiet: bool) -> ResultTable:
+    """Run the sweep on ``executor`` (or in this process) under a progress display."""
+    from evalkit.sim import run_sweep
+
+    from .progress import make_reporter
+
+    with make_reporter(quiet=quiet, stages=1) as reporter:
+        reporter.stage("simulate", total=len(cells))
+        return run_sweep(
+            study,
+            cells,
+            executor=executor,
+            on_cell=lambda cell, _: reporter.advance(
+                1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}"
+            ),
+        )

@@ -314,3 +314,14 @@ def test_a_nan_metric_never_scores_as_a_number() -> None:
     function = CARD.criterion("scalability").value_function
     values = _interpolate(function, np.array([np.nan, np.inf, 0.0, 2.0]))
     assert np.isnan(values[0]) and values[1] == 100.0 and values[2] == 0.0 and values[3] == 40.0
+
+
+@pytest.mark.parametrize(("growth", "passes"), [(3.0, True), (8.0, False)])
+def test_a_single_short_load_window_judges_backlog_growth_against_poisson_noise(growth: float, passes: bool) -> None:
+    # 40 starts in a 4 s window at 1x: 3·sqrt(40)/4 ≈ 4.7/s of slope is indistinguishable from noise.
+    shape = Shape(p95=linear(1.0, 0.1), window=4.0, extra={"backlog_growth": growth})
+    table = shape_table(
+        shape_rows(shape, candidate=STUDY.candidates[0].name, source="load", multiples=(1.0,), replications=1)
+    )
+    found = analyse(STUDY, table).metric(STUDY.candidates[0].name, "max_sustainable_multiple", source="load")
+    assert (found.display != "< 1x") is passes, found.note
