@@ -248,3 +248,20 @@ def test_a_hopelessly_overloaded_run_stops_early_and_says_so() -> None:
         # Past the limit within the warm-up: nothing measured but the overload itself.
         assert result["saturated"] == 1 and result["started"] == 0
         assert result["backlog_growth"] > 500 and math.isnan(result["cycle_time_p95"])
+
+
+def test_an_overloaded_consumer_group_is_flagged_saturated() -> None:
+    # One consumer doing 20 ms of work per event at 55 events/s: offered 1.1 of its capacity,
+    # while the system behind it has ample capacity. The backlog creeps up slower than 10% of
+    # the rate, so only the consumer group's demand can tell that it is overloaded.
+    overloaded = study(
+        systems=[{"name": "s", "capacity": 100, "service_time": constant(0.02)}],
+        steps=[{"id": "only", "system": "s"}],
+        candidates=[candidate("event-driven", consumer_concurrency=1, duplicate_probability=0.0)],
+        rate=55.0,
+        multiples=(1.0, 0.5),
+        horizon=120,
+        warmup=20,
+    )
+    assert all(r["saturated"] == 1 for r in runs(overloaded, "event-driven", multiple=1.0))
+    assert all(r["saturated"] == 0 for r in runs(overloaded, "event-driven", multiple=0.5))

@@ -116,6 +116,9 @@ class EventDriven(Design):
         if work.down:
             # Its consumers are stuck on the stopped system: waiting for one is waiting for it.
             work.notice_blocked(flow)
+        # A consumer is held for the work: count it as demand on the group, so an overloaded
+        # consumer group trips the saturation check like any other station.
+        consumers.demand += duration
         consumer = yield from consumers.acquire(flow)
         yield from work.visit(flow, duration)
         consumers.leave(consumer)
@@ -124,8 +127,10 @@ class EventDriven(Design):
     def _duplicate(self, flow: Flow, step: StepPlan) -> Visit:
         self.model.tally.duplicate(flow)
         consumers = self.consumers[step.index]
+        duration = self.model.draws.service[step.index]()
+        consumers.demand += duration
         consumer = yield from consumers.acquire(flow)
-        yield from self.model.work[step.index].visit(flow, self.model.draws.service[step.index]())
+        yield from self.model.work[step.index].visit(flow, duration)
         consumers.leave(consumer)
 
     def manual(self, flow: Flow, step: StepPlan, duration: float) -> Visit:
