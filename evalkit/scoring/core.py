@@ -190,6 +190,19 @@ def _source_disagreement(analysis: Analysis, name: str) -> list[str]:
     ]
 
 
+#: Totals closer than this (points of 100) are a tie, not a win.
+TIE = 1e-9
+
+
+def _tie_sentence(tied: list[str], totals: np.ndarray, eligible: list[int]) -> str:
+    if len(tied) < 2:
+        return ""
+    return (
+        f"{' and '.join(tied)} tie at {totals[eligible[0]]:.1f} points: no weighted criterion separates them, "
+        "so the recommendation is theirs jointly (listed alphabetically). "
+    )
+
+
 def score(
     study: Study,
     scorecard: Scorecard,
@@ -217,6 +230,9 @@ def score(
     order = sorted(range(len(rows)), key=lambda i: (ranks[i], rows[i].candidate.name))
     eligible = [i for i in order if not out[i] and not np.isnan(totals[i])]
     winner = rows[eligible[0]].candidate.name if eligible else None
+    tied = [rows[i].candidate.name for i in eligible if eligible and abs(totals[i] - totals[eligible[0]]) < TIE]
+    if len(tied) > 1:
+        warnings.append(f"{' and '.join(tied)} tie for first place; the winner shown is only first alphabetically")
     robustness = _robustness(study, scorecard, [rows[i] for i in eligible], values[eligible], weights, rng)
     results = [_result(rows[i], weights, int(ranks[i]), totals[i], partials[i], analysis, scorecard) for i in order]
     criteria = _criteria(scorecard, weights)
@@ -232,7 +248,7 @@ def score(
         candidates=results,
         winner=winner,
         winner_score=float(totals[eligible[0]]) if eligible else None,
-        rationale=rationale(results, winner, criteria, robustness),
+        rationale=_tie_sentence(tied, totals, eligible) + rationale(results, winner, criteria, robustness),
         robustness=robustness,
         kpis=kpi_rows(study, analysis),
         warnings=warnings + _warnings(rows, scorecard, analysis),

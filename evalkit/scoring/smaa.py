@@ -32,6 +32,19 @@ def draw_weights(rng: np.random.Generator, weights: np.ndarray, samples: int, ba
     return jittered / jittered.sum(axis=1, keepdims=True)
 
 
+def _acceptability(totals: np.ndarray, count: int) -> np.ndarray:
+    """P(candidate holds rank r); candidates tied in a draw split the ranks they span equally."""
+    acceptability = np.zeros((count, count))
+    ranks = np.arange(count)[None, :]
+    for candidate in range(count):
+        own = totals[:, [candidate]]
+        better = (totals > own).sum(axis=1)[:, None]
+        tied = (totals == own).sum(axis=1)[:, None]
+        spans = (ranks >= better) & (ranks < better + tied)
+        acceptability[candidate] = (spans / tied).mean(axis=0)
+    return acceptability
+
+
 def smaa(
     values: np.ndarray,
     weights: np.ndarray,
@@ -47,11 +60,11 @@ def smaa(
     samples, count, _ = values.shape
     drawn = draw_weights(rng, weights, samples, band)
     totals = np.einsum("scj,sj->sc", values, drawn)
-    # Rank 0 = best; a stable sort keeps ties in the candidates' order, as the matrix does.
+    # Rank 0 = best (for the central weights); exact ties share their ranks in the acceptability.
     order = np.argsort(-totals, axis=1, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(count)[None, :].repeat(samples, axis=0), axis=1)
-    acceptability = np.stack([(ranks == r).mean(axis=0) for r in range(count)], axis=1)
+    acceptability = _acceptability(totals, count)
     central = {}
     for row, name in enumerate(names):
         best = ranks[:, row] == 0

@@ -85,3 +85,14 @@ def test_banded_weights_stay_within_the_band() -> None:
     assert drawn.mean(axis=0) == pytest.approx(stated, abs=0.005)
     simplex = draw_weights(np.random.default_rng(3), stated, 20_000, band=None)
     assert simplex.mean(axis=0) == pytest.approx(np.full(5, 0.2), abs=0.01)
+
+
+def test_exactly_tied_candidates_split_the_first_rank() -> None:
+    import numpy as np
+
+    from evalkit.scoring.smaa import smaa as run_smaa
+
+    values = np.full((500, 2, 2), 50.0)  # two identical candidates, whatever the weights
+    result = run_smaa(values, np.array([0.5, 0.5]), ["Alpha", "Zeta"], ["a", "b"], rng=np.random.default_rng(1), seed=1)
+    assert result.p_best == {"Alpha": 0.5, "Zeta": 0.5}
+    assert result.rank_acceptability["Zeta"] == [0.5, 0.5]

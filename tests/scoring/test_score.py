@@ -325,3 +325,13 @@ def test_a_single_short_load_window_judges_backlog_growth_against_poisson_noise(
     )
     found = analyse(STUDY, table).metric(STUDY.candidates[0].name, "max_sustainable_multiple", source="load")
     assert (found.display != "< 1x") is passes, found.note
+
+
+def test_a_tie_is_said_to_be_one() -> None:
+    twin = STUDY.candidates[0]
+    study = STUDY.model_copy(update={"candidates": (twin, twin.model_copy(update={"name": "Zeta Twin"}))})
+    scored = _score(_card([COVERAGE, VENDOR]), study=study)
+    assert "tie at" in scored.rationale and any("tie for first place" in w for w in scored.warnings)
+    assert scored.robustness.smaa is not None
+    # Assessor spread is drawn independently per candidate, so the twins split P(best) about evenly.
+    assert scored.robustness.smaa.p_best[twin.name] == pytest.approx(0.5, abs=0.03)
