@@ -38,6 +38,37 @@ class Reporter(Protocol):
     def note(self, text: str) -> None: ...
 
 
+class LoggingReporter:
+    """Forwards to another reporter and keeps a timestamped log in the run's ``logs/run.log``."""
+
+    def __init__(self, inner: Reporter, log_file: Path) -> None:
+        self.inner = inner
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.stream = log_file.open("a", encoding="utf-8")
+
+    def _log(self, text: str) -> None:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        self.stream.write(f"{stamp}Z {text}\n")
+        self.stream.flush()
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._log(f"stage {name}" + (f" ({total} cells)" if total else ""))
+        self.inner.stage(name, total)
+
+    def advance(self, steps: int = 1, *, detail: str = "") -> None:
+        if detail:
+            self._log(f"  done {detail}")
+        self.inner.advance(steps, detail=detail)
+
+    def note(self, text: str) -> None:
+        self._log(text)
+        self.inner.note(text)
+
+    def close(self, outcome: str) -> None:
+        self._log(outcome)
+        self.stream.close()
+
+
 class SilentReporter:
     """A reporter that drops everything (for tests and library use)."""
 
@@ -242,21 +273,26 @@ def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | 
     index = RunIndex(run.path.parent)
     index.record(run, status="running")
     study = _effective_study(run, options)
+    logged = LoggingReporter(reporter, run.logs_dir / "run.log")
+    logged.note(f"{'resumed' if options.resume else 'started'} run {run.run_id} with {_options_record(options)}")
     try:
         with CellLedger(run.path / "cells.sqlite") as ledger:
-            _run_stages(study, run, ledger, options, reporter, outcome)
+            _run_stages(study, run, ledger, options, logged, outcome)
     except KeyboardInterrupt:
         index.record(run, status="interrupted")
+        logged.close("interrupted (Ctrl-C); finished cells are kept")
         raise RunInterruptedError(
             f"interrupted; finished cells are kept in {run.path}. Resume with: "
             f"evalkit run {study_path} --out {run.path.parent} --resume {run.run_id}"
         ) from None
-    except BaseException:
+    except BaseException as error:
         index.record(run, status="failed")
+        logged.close(f"failed: {type(error).__name__}: {error}")
         raise
     outcome.seconds = time.monotonic() - started
     index.record(run, status="complete", winner=getattr(outcome.scored, "winner", None))
     index.close()
+    logged.close(f"complete in {outcome.seconds:.1f} s; skipped: {outcome.skipped or 'nothing'}")
     return outcome
 
 

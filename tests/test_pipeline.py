@@ -80,6 +80,8 @@ def test_run_end_to_end_on_tiny_study(tmp_path: Path) -> None:
     html = outcome.scorecard_html.read_text(encoding="utf-8")
     assert "Engine" in html and "quick" in html.lower()
     assert outcome.run.markdown_path.exists() and outcome.run.scored_path.exists()
+    log = (outcome.run.logs_dir / "run.log").read_text(encoding="utf-8")
+    assert "stage simulate" in log and "stage load test" in log and "complete in" in log
 
 
 def test_killed_twice_then_resumed_matches_an_uninterrupted_run(tmp_path: Path) -> None:
