@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from evalkit.errors import EvalkitError, RunStoreError
+from evalkit.errors import EvalkitError, InputError, RunStoreError
 
 __all__ = ["load_comparison", "register"]
 
@@ -39,6 +39,10 @@ def load_comparison(paths: list[Path]) -> tuple[list[tuple[str, Any]], list[dict
     from evalkit.scorecard_data import read_scored_study
     from evalkit.store import open_run
 
+    resolved = [path.resolve() for path in paths]
+    repeated = sorted({str(path) for path in paths if resolved.count(path.resolve()) > 1})
+    if repeated:
+        raise InputError(f"the same run is given more than once: {', '.join(repeated)}; compare different runs")
     runs, assumptions = [], []
     for path in paths:
         run = open_run(path)

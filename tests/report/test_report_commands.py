@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from report_builders import large_study, small_study, tuned_study
 
 from evalkit.scorecard_data import ScoredStudy, write_scored_study
@@ -111,3 +112,11 @@ def test_report_renders_a_real_scored_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     html = (run_dir / "scorecard.html").read_text(encoding="utf-8")
     assert 'id="recommendation"' in html and 'id="provenance"' in html and "<script" not in html
+
+
+def test_compare_refuses_the_same_run_twice(tmp_path: Path) -> None:
+    from evalkit.commands.compare import load_comparison
+    from evalkit.errors import InputError
+
+    with pytest.raises(InputError, match="more than once"):
+        load_comparison([tmp_path, tmp_path / "."])
