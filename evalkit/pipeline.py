@@ -15,13 +15,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from evalkit.errors import RunInterruptedError, RunStoreError
 from evalkit.ledger import CellLedger
 from evalkit.results import Observation, ResultTable
 from evalkit.store import RunDirectory, RunIndex, create_run, open_run
 from evalkit.study import Study, load_study_with_scorecard, study_digest
+
+if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
+    from evalkit.load import LoadStage, ReferencePlatform
+    from evalkit.sim import SimCell
+    from evalkit.study.candidates import Candidate
 
 __all__ = ["Reporter", "RunOptions", "RunOutcome", "quick_study", "run_study"]
 
@@ -191,9 +196,9 @@ def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: R
     if len(cells) - len(todo):
         reporter.advance(len(cells) - len(todo), detail="already done")
 
-    def committed(cell: object, rows: list[Observation]) -> None:
-        ledger.commit(cell.key, "sim", rows)  # type: ignore[attr-defined]
-        reporter.advance(1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}")  # type: ignore[attr-defined]
+    def committed(cell: SimCell, rows: list[Observation]) -> None:
+        ledger.commit(cell.key, "sim", rows)
+        reporter.advance(1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}")
 
     if todo and options.dask_scheduler:
         from evalkit.distributed import dask_executor
@@ -217,11 +222,11 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
         if not todo:
             continue
 
-        def committed(stage: object, rows: list[Observation]) -> None:
-            ledger.commit(stage.key, "load", rows)  # type: ignore[attr-defined]
-            reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")  # type: ignore[attr-defined]
+        def committed(stage: LoadStage, rows: list[Observation]) -> None:
+            ledger.commit(stage.key, "load", rows)
+            reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")
 
-        with _platform_for(run, candidate, ReferencePlatform, study) as base_url:
+        with _platform_for(run, candidate, ReferencePlatform) as base_url:
             run_load_test(
                 run.study_path,
                 study,
@@ -237,12 +242,12 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
 
 
 @contextmanager
-def _platform_for(run: RunDirectory, candidate: object, platform: type, study: Study) -> Iterator[str | None]:
+def _platform_for(run: RunDirectory, candidate: Candidate, platform: type[ReferencePlatform]) -> Iterator[str | None]:
     """The candidate's own target, or its reference platform started on a free loopback port."""
-    if candidate.target is not None:  # type: ignore[attr-defined]
+    if candidate.target is not None:
         yield None
         return
-    with platform(run.study_path, candidate.name) as reference:  # type: ignore[attr-defined]
+    with platform(run.study_path, candidate.name) as reference:
         yield reference.base_url
 
 
