@@ -41,6 +41,7 @@ class Reporter(Protocol):
     def stage(self, name: str, total: int | None = None) -> None: ...
     def advance(self, steps: int = 1, *, detail: str = "") -> None: ...
     def note(self, text: str) -> None: ...
+    def substage(self, label: str, fraction: float) -> None: ...
 
 
 class LoggingReporter:
@@ -69,6 +70,9 @@ class LoggingReporter:
         self._log(text)
         self.inner.note(text)
 
+    def substage(self, label: str, fraction: float) -> None:
+        self.inner.substage(label, fraction)
+
     def close(self, outcome: str) -> None:
         self._log(outcome)
         self.stream.close()
@@ -84,6 +88,9 @@ class SilentReporter:
         pass
 
     def note(self, text: str) -> None:
+        pass
+
+    def substage(self, label: str, fraction: float) -> None:
         pass
 
 
@@ -235,6 +242,7 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
                 base_url=base_url,
                 out_dir=run.locust_dir / _safe(candidate.name),
                 on_stage=committed,
+                progress=reporter.substage,
                 stage_seconds=study.load.stage_duration,
                 processes=options.load_processes,
                 load_workers=options.load_workers,

@@ -34,6 +34,9 @@ class QuietReporter:
     def note(self, text: str) -> None:
         pass
 
+    def substage(self, label: str, fraction: float) -> None:
+        pass
+
 
 class PlainReporter(QuietReporter):
     """One line per stage, and a line each time a stage passes another tenth."""
@@ -81,6 +84,7 @@ class RichReporter(QuietReporter):
         )
         self.overall = self.progress.add_task("overall", total=stages, detail="")
         self.current: int | None = None
+        self.within: int | None = None  # the running load stage, when there is one
 
     def __enter__(self) -> RichReporter:
         self.progress.start()
@@ -89,6 +93,10 @@ class RichReporter(QuietReporter):
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if kind is None:  # finished: the last stage and the whole run are complete
+            if self.current is not None:
+                self.progress.update(self.current, completed=self.progress.tasks[self.current].total or 1)
+            self.progress.update(self.overall, completed=self.progress.tasks[self.overall].total or 1)
         self.progress.stop()
 
     def stage(self, name: str, total: int | None = None) -> None:
@@ -103,6 +111,12 @@ class RichReporter(QuietReporter):
 
     def note(self, text: str) -> None:
         self.progress.console.print(f"  {text}")
+
+    def substage(self, label: str, fraction: float) -> None:
+        """One load stage's own bar (warm-up, window, drain), replaced by the next stage's."""
+        if self.within is None:
+            self.within = self.progress.add_task("  stage", total=1.0, detail="")
+        self.progress.update(self.within, completed=min(max(fraction, 0.0), 1.0), detail=label[:40])
 
 
 def make_reporter(*, quiet: bool, stages: int) -> QuietReporter:
