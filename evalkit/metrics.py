@@ -12,6 +12,7 @@ from typing import Final
 
 __all__ = [
     "RESULT_METRICS",
+    "WORKFLOW_COUNTERS",
     "RESOURCE_METRIC_PREFIXES",
     "ANALYSIS_METRICS",
     "METRICS_NEEDING_MULTIPLE",
@@ -79,6 +80,18 @@ ANALYSIS_METRICS: Final[dict[str, tuple[str, str]]] = {
     "custom_integration_hours": ("h", "hours to integrate the systems with no connector"),
     "tco": ("currency", "total cost of ownership over the study's horizon"),
 }
+
+#: Per-workflow outcome counts every source tallies (the simulation, the reference platforms).
+WORKFLOW_COUNTERS: Final[tuple[str, ...]] = (
+    "started",
+    "completed",
+    "failed",
+    "lost",
+    "exceptions",
+    "manual_interventions",
+    "dead_lettered",
+    "duplicates",
+)
 
 METRICS_NEEDING_MULTIPLE: Final[frozenset[str]] = frozenset(
     {

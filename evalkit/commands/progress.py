@@ -13,28 +13,18 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from evalkit.pipeline import SilentReporter
+
 __all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter"]
 
 
-class QuietReporter:
-    """Prints nothing."""
+class QuietReporter(SilentReporter):
+    """Prints nothing; usable as a context manager like the reporters that do."""
 
     def __enter__(self) -> QuietReporter:
         return self
 
     def __exit__(self, *_: object) -> None:
-        pass
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, steps: int = 1, *, detail: str = "") -> None:
-        pass
-
-    def note(self, text: str) -> None:
-        pass
-
-    def substage(self, label: str, fraction: float) -> None:
         pass
 
 

@@ -29,6 +29,7 @@ import math
 import simpy
 from simpy.events import AnyOf, Process, Timeout
 
+from evalkit.metrics import WORKFLOW_COUNTERS
 from evalkit.sim.arrivals import arrival_times
 from evalkit.sim.designs import design_class
 from evalkit.sim.draws import Draws
@@ -192,16 +193,7 @@ class Model:
         self.saturated = True
         nothing = dict.fromkeys(("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99"), math.nan)
         counts = dict.fromkeys(
-            (
-                "started",
-                "completed",
-                "failed",
-                "lost",
-                "exceptions",
-                "manual_interventions",
-                "dead_lettered",
-                "duplicates",
-            ),
+            WORKFLOW_COUNTERS,
             0.0,
         )
         return {

@@ -20,6 +20,7 @@ from evalkit.load.reference.designs import EventDriven, build_design
 from evalkit.load.reference.runtime import Runtime
 from evalkit.load.reference.telemetry import snapshot
 from evalkit.load.reference.workflow import WorkflowRun
+from evalkit.metrics import WORKFLOW_COUNTERS
 from evalkit.study import Study
 
 __all__ = ["MAX_RECORDS", "Platform", "WorkflowRecord"]
@@ -132,13 +133,4 @@ class Platform:
         return len(running)
 
 
-_COUNTERS = (
-    "started",
-    "completed",
-    "failed",
-    "lost",
-    "exceptions",
-    "manual_interventions",
-    "dead_lettered",
-    "duplicates",
-)
+_COUNTERS = WORKFLOW_COUNTERS

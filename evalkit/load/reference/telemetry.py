@@ -16,19 +16,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from evalkit.load.reference.resources import PoolTotals
+from evalkit.metrics import WORKFLOW_COUNTERS
 
 __all__ = ["COUNTERS", "snapshot", "window_metrics"]
 
-COUNTERS = (
-    "started",
-    "completed",
-    "failed",
-    "lost",
-    "exceptions",
-    "manual_interventions",
-    "dead_lettered",
-    "duplicates",
-)
+COUNTERS = WORKFLOW_COUNTERS
 
 
 def snapshot(
