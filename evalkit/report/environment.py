@@ -106,17 +106,22 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("evalkit.report", "templates")
 
 
-@cache
-def html_environment() -> jinja2.Environment:
-    """The environment for HTML templates (built once, on first use)."""
-    environment = jinja2.Environment(
+def _environment(*, autoescape: bool) -> jinja2.Environment:
+    """Strict about undefined names, whitespace-tidy, templates from the package."""
+    return jinja2.Environment(
         loader=_loader(),
-        autoescape=True,
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+@cache
+def html_environment() -> jinja2.Environment:
+    """The environment for HTML templates (built once, on first use)."""
+    environment = _environment(autoescape=True)
     environment.filters.update(FORMATTERS)
     environment.globals["missing"] = missing
     return environment
@@ -125,14 +130,7 @@ def html_environment() -> jinja2.Environment:
 @cache
 def markdown_environment() -> jinja2.Environment:
     """The environment for the Markdown summary: plain text filters, Markdown escaping by hand."""
-    environment = jinja2.Environment(
-        loader=_loader(),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    environment = _environment(autoescape=False)
     plain = {name: _unmarked(function) for name, function in FORMATTERS.items()}
     environment.filters.update(plain)
     environment.filters["md"] = markdown_text
