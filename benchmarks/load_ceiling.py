@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from evalkit.load import plan_stages, run_load_test
+from evalkit.load import LoadPlan, plan_stages, run_load_test
 from evalkit.load.runner import LATE_AFTER
 from evalkit.study import load_study
 
@@ -101,7 +101,9 @@ def study_file(folder: Path, base_url: str, rate: float, seconds: float) -> Path
 def measure(folder: Path, base_url: str, rate: float, seconds: float) -> dict[str, float]:
     path = study_file(folder, base_url, rate, seconds)
     study = load_study(path)
-    table = run_load_test(path, study, "echo", plan_stages(study), out_dir=folder / f"out-{rate:g}")
+    table = run_load_test(
+        LoadPlan(study=study, candidate="echo", stages=plan_stages(study), out_dir=folder / f"out-{rate:g}")
+    )
     metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
     started = max(metrics["started"], 1.0)
     metrics["late_share"] = metrics["late_starts"] / started

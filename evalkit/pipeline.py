@@ -217,7 +217,7 @@ def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: R
 
 
 def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
-    from evalkit.load import ReferencePlatform, plan_stages, run_load_test
+    from evalkit.load import FleetConfig, LoadPlan, ReferencePlatform, plan_stages, run_load_test
 
     stages = plan_stages(study, multiples=quick_load_multiples(study) if options.quick else None)
     done = ledger.done("load")
@@ -234,19 +234,16 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
             reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")
 
         with _platform_for(run, candidate, ReferencePlatform) as base_url:
-            run_load_test(
-                run.study_path,
-                study,
-                candidate.name,
-                todo,
-                base_url=base_url,
+            plan = LoadPlan(
+                study=study,
+                candidate=candidate.name,
+                stages=todo,
                 out_dir=run.locust_dir / _safe(candidate.name),
-                on_stage=committed,
-                progress=reporter.substage,
+                base_url=base_url,
                 stage_seconds=study.load.stage_duration,
-                processes=options.load_processes,
-                load_workers=options.load_workers,
             )
+            fleet = FleetConfig(processes=options.load_processes, load_workers=options.load_workers)
+            run_load_test(plan, fleet, on_stage=committed, progress=reporter.substage)
 
 
 @contextmanager

@@ -14,9 +14,20 @@ other machines with ``evalkit load-worker --master HOST:PORT`` (see ``docs/scale
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
+
+    from evalkit.load import FleetConfig, LoadStage
+    from evalkit.results import ResultTable
+    from evalkit.store import RunDirectory
+    from evalkit.study import Study
 
 __all__ = ["register", "stage_table"]
 
@@ -121,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Load-test candidates with an open stream of workflow starts at multiples of peak."""
         from rich.console import Console
 
-        from evalkit.load import plan_stages
+        from evalkit.load import FleetConfig, plan_stages
         from evalkit.store import create_run, open_run
 
         if run_dir is not None:
@@ -132,9 +143,15 @@ def register(app: typer.Typer) -> None:
         study, _ = run.load()
         stages = plan_stages(study, candidates=candidate or None, multiples=_parse_multiples(multiples))
         console = Console()
-        generators = {"processes": load_processes, "load_workers": load_workers, "expect_workers": expect_workers}
-        generators |= {"master_bind": master_bind, "master_port": master_port, "join_timeout": join_timeout}
-        table = _run_all(run, study, stages, stage_seconds, generators, not poll, console)
+        fleet = FleetConfig(
+            processes=load_processes,
+            load_workers=load_workers,
+            expect_workers=expect_workers,
+            master_bind=master_bind,
+            master_port=master_port,
+            join_timeout=join_timeout,
+        )
+        table = _run_all(run, study, stages, stage_seconds, fleet, not poll, console)
         run.save_results(table, source="load")
         # Wide enough for every column even when output is not a terminal (CI logs, files).
         Console(width=max(console.width, 190)).print(stage_table(table, study))
@@ -142,17 +159,25 @@ def register(app: typer.Typer) -> None:
         console.print(f"Locust's own reports: {run.locust_dir}")
 
 
-def _run_all(run, study, stages, stage_seconds, generators, synchronous, console):  # type: ignore[no-untyped-def]
+def _run_all(
+    run: RunDirectory,
+    study: Study,
+    stages: list[LoadStage],
+    stage_seconds: float | None,
+    fleet: FleetConfig,
+    synchronous: bool,
+    console: Console,
+) -> ResultTable:
     """Every candidate's stages, each candidate on its target or its reference platform."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from evalkit.load import ReferencePlatform, run_load_test
+    from evalkit.load import LoadPlan, ReferencePlatform, run_load_test
     from evalkit.results import ResultTable
 
     table = ResultTable.empty()
     columns = (TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>4.0f}%"))
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=False) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(label: str, fraction: float) -> None:
             if label not in tasks:
@@ -163,19 +188,18 @@ def _run_all(run, study, stages, stage_seconds, generators, synchronous, console
             todo = [s for s in stages if s.candidate == candidate.name]
             if not todo:
                 continue
-            arguments = {
-                "out_dir": run.locust_dir / _safe(candidate.name),
-                "progress": report,
-                "stage_seconds": stage_seconds,
-                "synchronous": synchronous,
-                **generators,
-            }
+            plan = LoadPlan(
+                study=study,
+                candidate=candidate.name,
+                stages=todo,
+                out_dir=run.locust_dir / _safe(candidate.name),
+                stage_seconds=stage_seconds,
+                synchronous=synchronous,
+            )
             if candidate.target is not None:
-                part = run_load_test(run.study_path, study, candidate.name, todo, **arguments)
+                part = run_load_test(plan, fleet, progress=report)
             else:
                 with ReferencePlatform(run.study_path, candidate.name) as platform:
-                    part = run_load_test(
-                        run.study_path, study, candidate.name, todo, base_url=platform.base_url, **arguments
-                    )
+                    part = run_load_test(replace(plan, base_url=platform.base_url), fleet, progress=report)
             table = table.concat(part) if len(table) else part
     return table

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from evalkit.errors import InputError, LoadTestError
-from evalkit.load.arrivals import mean_share
 from evalkit.load.cluster import DEFAULT_PORT, LocustCluster
 from evalkit.load.fleet import GeneratorFleet
 from evalkit.load.measurement import stage_metrics
+from evalkit.load.plan import FleetConfig, LoadPlan
 from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
@@ -44,21 +44,17 @@ SAMPLE_INTERVAL = 0.1
 _STAGE_SLACK = 30.0
 
 
-def _plans(study: Study, stages: Sequence[LoadStage], resolved: ResolvedTarget, timing: StageTiming) -> list[StagePlan]:
-    profile = study.traffic.profile
-    share = None if profile.kind == "flat" else profile.share
+def _plans(study: Study, stages: Sequence[LoadStage], resolved: ResolvedTarget) -> list[StagePlan]:
     scale = resolved.time_scale
     plans = []
     for index, stage in enumerate(stages):
         seed = stage_seed(study.seed, stage.multiple, 0)
-        average = mean_share(share, timing.warmup / scale, timing.arrivals_end / scale)
         plans.append(
             StagePlan(
                 index=index,
                 label=stage.label,
                 multiple=stage.multiple,
                 rate=study.traffic.peak_rate * stage.multiple / scale,
-                offered_rate=study.traffic.peak_rate * stage.multiple * average,
                 seed_entropy=int(seed.entropy),  # type: ignore[arg-type]
                 seed_key=tuple(seed.spawn_key[:-1]),
             )
@@ -151,41 +147,20 @@ def _reset_reference(base_url: str) -> None:
 
 
 def run_load_test(
-    study_path: Path,
-    study: Study,
-    candidate: str,
-    stages: Sequence[LoadStage],
+    plan: LoadPlan,
+    fleet: FleetConfig | None = None,
     *,
-    base_url: str | None = None,
-    out_dir: Path,
     on_stage: Callable[[LoadStage, list[Observation]], None] | None = None,
     progress: Callable[[str, float], None] | None = None,
-    stage_seconds: float | None = None,
-    processes: int = 1,
-    time_scale: float | None = None,
-    synchronous: bool = True,
-    load_workers: int = 0,
-    expect_workers: int | None = None,
-    master_bind: str = "127.0.0.1",
-    master_port: int | None = None,
-    join_timeout: float = 60.0,
-    record_samples: bool = False,
 ) -> ResultTable:
-    """Load-test one candidate through ``stages``; return the rows of every stage run.
+    """Load-test one candidate through the plan's stages on the fleet; return every stage's rows.
 
-    ``base_url`` is the candidate's reference platform (or overrides its target's URL); ``None``
-    uses the study's target. Locust's own CSV and HTML go to ``out_dir``. ``time_scale`` is the
-    reference platform's (default: what its ``/health`` reports, else the study's
-    ``load.time_scale``; 1 for a real target).
-    ``synchronous=False`` polls a reference platform instead of waiting on the start call.
-
-    ``load_workers`` > 0 (or ``expect_workers``) runs a Locust master bound on ``master_bind``:
-    ``master_port`` (default: any free port, or 5557 when remote workers are expected) with
-    ``load_workers`` local workers, and waits up to ``join_timeout`` seconds until
-    ``expect_workers`` (default ``load_workers``) have joined. ``record_samples`` keeps raw cycle
-    times in ``stages.jsonl`` (a debug aid for checking the exact merge).
+    ``on_stage`` receives each finished stage's rows (the pipeline commits them to its ledger);
+    ``progress`` receives ``(label, fraction)`` while a stage runs.
     """
-    generators = _generator_count(processes, load_workers, expect_workers)
+    fleet = fleet or FleetConfig()
+    study, candidate, stages = plan.study, plan.candidate, plan.stages
+    generators = _generator_count(fleet.processes, fleet.load_workers, fleet.expect_workers)
     if candidate not in [c.name for c in study.candidates]:
         raise InputError(
             f"unknown candidate {candidate!r}; the study has: {', '.join(c.name for c in study.candidates)}"
@@ -195,39 +170,27 @@ def run_load_test(
         raise InputError(f"stage {strays[0].key!r} is not for candidate {candidate!r}")
     if not stages:
         return ResultTable.empty()
-    if base_url is not None and time_scale is None and study.candidate(candidate).target is None:
-        time_scale = _platform_time_scale(base_url)
-    resolved = resolve_target(study, candidate, base_url, time_scale=time_scale, synchronous=synchronous)
+    time_scale = plan.time_scale
+    if plan.base_url is not None and time_scale is None and study.candidate(candidate).target is None:
+        time_scale = _platform_time_scale(plan.base_url)
+    resolved = resolve_target(study, candidate, plan.base_url, time_scale=time_scale, synchronous=plan.synchronous)
     expand_headers(resolved.target.headers)  # a missing secret is refused before anything starts
     check_same_host(resolved.target)
     check_reachable(resolved.target.base_url)
-    timing = stage_timing(study, stage_seconds)
-    plans = _plans(study, stages, resolved, timing)
+    timing = stage_timing(study, plan.stage_seconds)
+    plans = _plans(study, stages, resolved)
     _check_request_caps(study, plans, timing)
-    out_dir = Path(out_dir)
+    out_dir = plan.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_path = out_dir / "generator.json"
-    _spec(study, resolved, timing, plans, out_dir, generators, record_samples).write(spec_path)
+    _spec(study, resolved, timing, plans, out_dir, generators, plan.record_samples).write(spec_path)
     design = study.candidate(candidate).design
     rows: list[Observation] = []
-    if load_workers or expect_workers:
-        port = master_port if master_port is not None else (DEFAULT_PORT if generators > load_workers else 0)
-        fleet: GeneratorFleet = LocustCluster(
-            spec_path,
-            out_dir / "logs",
-            local_workers=load_workers,
-            bind=master_bind,
-            port=port,
-            join_timeout=join_timeout,
-            on_listening=_announce(progress, generators - load_workers),
-        )
-    else:
-        fleet = GeneratorFleet(spec_path, processes, out_dir / "logs")
-    with fleet:
-        for plan, stage in zip(plans, stages, strict=True):
-            if resolved.reference and plan.index > 0:
+    with _start_fleet(fleet, spec_path, out_dir, generators, progress) as running:
+        for stage_plan, stage in zip(plans, stages, strict=True):
+            if resolved.reference and stage_plan.index > 0:
                 _reset_reference(resolved.target.base_url)
-            record = _run_stage(fleet, plan, stage, timing, progress)
+            record = _run_stage(running, stage_plan, stage, timing, progress)
             metrics = stage_metrics(record, time_scale=resolved.time_scale)
             stage_rows = observations(
                 source="load",
@@ -248,6 +211,29 @@ def run_load_test(
                     progress(f"{candidate} {stage.label}: SLO breached; later stages skipped", 1.0)
                 break
     return ResultTable.from_observations(rows)
+
+
+def _start_fleet(
+    fleet: FleetConfig,
+    spec_path: Path,
+    out_dir: Path,
+    generators: int,
+    progress: Callable[[str, float], None] | None,
+) -> GeneratorFleet:
+    """Independent generator processes, or a Locust master with its workers (not yet started)."""
+    if not (fleet.load_workers or fleet.expect_workers):
+        return GeneratorFleet(spec_path, fleet.processes, out_dir / "logs")
+    remote = generators - fleet.load_workers
+    port = fleet.master_port if fleet.master_port is not None else (DEFAULT_PORT if remote > 0 else 0)
+    return LocustCluster(
+        spec_path,
+        out_dir / "logs",
+        local_workers=fleet.load_workers,
+        bind=fleet.master_bind,
+        port=port,
+        join_timeout=fleet.join_timeout,
+        on_listening=_announce(progress, remote),
+    )
 
 
 def _run_stage(

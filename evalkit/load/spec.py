@@ -28,7 +28,6 @@ class StagePlan:
     label: str
     multiple: float
     rate: float  # wall-clock workflow starts per second at the profile's peak, all workers together
-    offered_rate: float  # per study second, averaged over the window: the ``offered_rate`` metric
     seed_entropy: int
     seed_key: tuple[int, ...]  # spawn key without the worker index
 

@@ -20,7 +20,7 @@ import pytest
 from hdrh.histogram import HdrHistogram
 
 from evalkit.errors import InputError, LoadTestError
-from evalkit.load import ReferencePlatform, plan_stages, run_load_test
+from evalkit.load import FleetConfig, LoadPlan, ReferencePlatform, plan_stages, run_load_test
 from evalkit.load.cluster import parse_address
 from evalkit.load.recording import new_histogram
 from evalkit.study import load_study
@@ -53,10 +53,7 @@ def test_two_workers_hold_the_rate_and_merge_histograms_exactly(tmp_path: Path) 
     stages = plan_stages(study, candidates=["Engine"], multiples=[MULTIPLE])
     out = tmp_path / "out"
     with ReferencePlatform(TINY, "Engine") as platform:
-        table = run_load_test(
-            TINY, study, "Engine", stages, base_url=platform.base_url, out_dir=out, stage_seconds=4,
-            load_workers=2, record_samples=True,
-        )  # fmt: skip
+        table = run_load_test(LoadPlan(study=study, candidate="Engine", stages=stages, base_url=platform.base_url, out_dir=out, stage_seconds=4, record_samples=True), FleetConfig(load_workers=2))  # fmt: skip
     assert not generator_children()
     metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
     expected = study.traffic.peak_rate * MULTIPLE * 4
@@ -84,10 +81,7 @@ def test_missing_workers_are_a_clear_error_within_the_join_timeout(tmp_path: Pat
     with ReferencePlatform(TINY, "Engine") as platform:
         started = time.monotonic()
         with pytest.raises(LoadTestError, match="only 1 of 2 load workers joined within 2 s"):
-            run_load_test(
-                TINY, study, "Engine", stages, base_url=platform.base_url, out_dir=tmp_path / "out",
-                load_workers=1, expect_workers=2, master_port=0, join_timeout=2,
-            )  # fmt: skip
+            run_load_test(LoadPlan(study=study, candidate="Engine", stages=stages, base_url=platform.base_url, out_dir=tmp_path / "out"), FleetConfig(load_workers=1, expect_workers=2, master_port=0, join_timeout=2))  # fmt: skip
     assert time.monotonic() - started < 15
     assert not generator_children()
 
@@ -114,10 +108,7 @@ def test_a_worker_killed_mid_stage_is_an_error_not_a_hang(tmp_path: Path) -> Non
         killer.start()
         started = time.monotonic()
         with pytest.raises(LoadTestError, match="stopped answering"):
-            run_load_test(
-                TINY, study, "Engine", stages, base_url=platform.base_url, out_dir=tmp_path / "out",
-                stage_seconds=20, load_workers=2,
-            )  # fmt: skip
+            run_load_test(LoadPlan(study=study, candidate="Engine", stages=stages, base_url=platform.base_url, out_dir=tmp_path / "out", stage_seconds=20), FleetConfig(load_workers=2))  # fmt: skip
     assert time.monotonic() - started < 18  # well before the stage would have ended
     killer.join(timeout=5)
     assert not generator_children()
@@ -127,9 +118,15 @@ def test_worker_options_are_checked_before_anything_starts(tmp_path: Path) -> No
     study = load_study(TINY)
     stages = plan_stages(study, candidates=["Engine"], multiples=[1])
     with pytest.raises(InputError, match="cannot be combined"):
-        run_load_test(TINY, study, "Engine", stages, out_dir=tmp_path, processes=2, load_workers=2)
+        run_load_test(
+            LoadPlan(study=study, candidate="Engine", stages=stages, out_dir=tmp_path),
+            FleetConfig(processes=2, load_workers=2),
+        )
     with pytest.raises(InputError, match="counts the local workers too"):
-        run_load_test(TINY, study, "Engine", stages, out_dir=tmp_path, load_workers=3, expect_workers=2)
+        run_load_test(
+            LoadPlan(study=study, candidate="Engine", stages=stages, out_dir=tmp_path),
+            FleetConfig(load_workers=3, expect_workers=2),
+        )
     assert parse_address("10.0.0.5") == ("10.0.0.5", 5557)
     assert parse_address("master.lan:6000") == ("master.lan", 6000)
     with pytest.raises(InputError, match="HOST:PORT"):

@@ -16,7 +16,7 @@ import pytest
 from load_targets import BODIES, failing_app, hanging_app, instant_app, job_api_app, one_system_study
 
 from evalkit.errors import TargetError
-from evalkit.load import plan_stages, run_load_test
+from evalkit.load import FleetConfig, LoadPlan, plan_stages, run_load_test
 
 pytestmark = pytest.mark.timeout(120)
 FAST = {"stage_warmup": 1, "stage_duration": 3, "drain_timeout": 1}
@@ -41,10 +41,12 @@ def test_pipeline_api_does_not_import_gevent_or_locust() -> None:
 def test_constant_rate_is_held_within_two_percent(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(instant_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
-    path, study = write_study_dict(
+    _, study = write_study_dict(
         one_system_study(peak_rate=150, multiples=[1], target=target, load=FAST, arrivals="constant")
     )
-    metrics = metrics_of(run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out"))
+    metrics = metrics_of(
+        run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
+    )
     assert metrics["offered_rate"] == pytest.approx(150, rel=0.01)
     assert metrics["achieved_rate"] == pytest.approx(metrics["offered_rate"], rel=0.02)
     assert metrics["completed"] == metrics["started"] and metrics["dropped_starts"] == 0
@@ -53,9 +55,13 @@ def test_constant_rate_is_held_within_two_percent(serve, write_study_dict, tmp_p
 def test_two_generator_processes_share_a_poisson_rate(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(instant_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
-    path, study = write_study_dict(one_system_study(peak_rate=120, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate=120, multiples=[1], target=target, load=FAST))
     out = tmp_path / "out"
-    metrics = metrics_of(run_load_test(path, study, "target", plan_stages(study), out_dir=out, processes=2))
+    metrics = metrics_of(
+        run_load_test(
+            LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=out), FleetConfig(processes=2)
+        )
+    )
     expected = 120 * FAST["stage_duration"]
     # the superposition of the two processes' streams is Poisson at the whole rate
     assert abs(metrics["offered_rate"] * FAST["stage_duration"] - expected) < 4 * math.sqrt(expected)
@@ -69,18 +75,18 @@ def test_unreachable_target_is_refused_in_one_line(write_study_dict, tmp_path: P
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     target = {"base_url": f"http://127.0.0.1:{port}", **SYNC_WORK}
-    path, study = write_study_dict(one_system_study(peak_rate=10, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate=10, multiples=[1], target=target, load=FAST))
     with pytest.raises(TargetError, match="cannot connect"):
-        run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out")
+        run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
 
 
 def test_http_500s_are_an_error_rate_and_a_breach_stops_the_ramp(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(failing_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
     load = {**FAST, "abort_on_breach": True}
-    path, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1, 2], target=target, load=load))
+    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1, 2], target=target, load=load))
     out = tmp_path / "out"
-    table = run_load_test(path, study, "target", plan_stages(study), out_dir=out)
+    table = run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=out))
     assert set(table.frame["multiple"]) == {1.0}  # the 2x stage was not run against a failing target
     metrics = metrics_of(table)
     assert metrics["started"] > 0 and metrics["lost"] == metrics["started"]
@@ -96,8 +102,10 @@ def test_a_hanging_target_gives_counted_timeouts_and_the_stage_still_ends(
     server = serve(hanging_app())
     target = {"base_url": server.base_url, **SYNC_WORK, "timeout": 60, "workflow_timeout": 60}
     load = {"stage_warmup": 0.5, "stage_duration": 2, "drain_timeout": 0.5}
-    path, study = write_study_dict(one_system_study(peak_rate=25, multiples=[1], target=target, load=load))
-    metrics = metrics_of(run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out"))
+    _, study = write_study_dict(one_system_study(peak_rate=25, multiples=[1], target=target, load=load))
+    metrics = metrics_of(
+        run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
+    )
     assert metrics["started"] > 0 and metrics["timeouts"] == metrics["started"]
     assert metrics["completed"] == 0 and math.isnan(metrics["error_rate"])  # nothing ended: no rate to claim
     assert metrics["saturated"] == 1
@@ -122,11 +130,15 @@ def test_generic_adapter_polls_an_async_job_api_with_a_secret_header(
         },
         "headers": {"Authorization": "Bearer ${EVALKIT_TEST_TOKEN}"},
     }
-    path, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
     with pytest.raises(TargetError, match="EVALKIT_TEST_TOKEN"):
-        run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "refused")
+        run_load_test(
+            LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "refused")
+        )
     monkeypatch.setenv("EVALKIT_TEST_TOKEN", "s3cret")
-    metrics = metrics_of(run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out"))
+    metrics = metrics_of(
+        run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
+    )
     assert metrics["started"] > 0 and metrics["completed"] == metrics["started"]
     assert metrics["error_rate"] == 0
     # done after 0.1 s, seen at the next poll: between 0.1 s and a poll interval (plus overhead) later

@@ -33,7 +33,7 @@ import yaml
 from load_targets import ThreadedServer, one_system_study, single_server_app
 
 from evalkit import theory
-from evalkit.load import plan_stages, run_load_test
+from evalkit.load import LoadPlan, plan_stages, run_load_test
 from evalkit.load.spec import GeneratorSpec
 from evalkit.study import load_study
 
@@ -93,7 +93,7 @@ def md1_run(tmp_path_factory: pytest.TempPathFactory) -> dict[float, tuple[dict[
         path.write_text(yaml.safe_dump(data), encoding="utf-8")
         study = load_study(path)
         gevent_before = "gevent" in sys.modules
-        table = run_load_test(path, study, "target", plan_stages(study), out_dir=tmp / "out")
+        table = run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp / "out"))
         assert gevent_before or "gevent" not in sys.modules, "the load test patched the calling process"
     spec = GeneratorSpec.read(tmp / "out" / "generator.json")
     results = {}
@@ -152,7 +152,9 @@ def test_overload_reports_saturation_and_a_growing_backlog(tmp_path: Path) -> No
         path = tmp_path / "overload.yaml"
         path.write_text(yaml.safe_dump(data), encoding="utf-8")
         study = load_study(path)
-        table = run_load_test(path, study, "target", plan_stages(study), out_dir=tmp_path / "out")
+        table = run_load_test(
+            LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out")
+        )
     metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
     growth = OVER * mu - mu  # lambda - mu: the queue's growth per second
     assert metrics["saturated"] == 1

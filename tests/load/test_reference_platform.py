@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from evalkit.load import ReferencePlatform, plan_stages, run_load_test
+from evalkit.load import LoadPlan, ReferencePlatform, plan_stages, run_load_test
 from evalkit.load.reference.resources import Pool
 from evalkit.study import load_study
 
@@ -122,7 +122,14 @@ def test_polling_mode_load_test_completes_workflows(tmp_path: Path) -> None:
     stages = plan_stages(study, candidates=["Fabric"], multiples=[1])
     with ReferencePlatform(STUDY, "Fabric") as platform:
         table = run_load_test(
-            STUDY, study, "Fabric", stages, base_url=platform.base_url, out_dir=tmp_path, synchronous=False
+            LoadPlan(
+                study=study,
+                candidate="Fabric",
+                stages=stages,
+                base_url=platform.base_url,
+                out_dir=tmp_path,
+                synchronous=False,
+            )
         )
     metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
     assert metrics["started"] > 0 and metrics["completed"] + metrics["failed"] == metrics["started"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.load import ReferencePlatform, plan_stages, run_load_test
+from evalkit.load import LoadPlan, ReferencePlatform, plan_stages, run_load_test
 from evalkit.study import load_study
 
 STUDY = Path(__file__).parent / "studies" / "small-three-designs.yaml"
@@ -34,7 +34,9 @@ def test_measured_p95_is_within_20_percent_of_simulated(candidate: str, simulate
     study = load_study(STUDY)
     stages = plan_stages(study, candidates=[candidate])
     with ReferencePlatform(STUDY, candidate) as platform:
-        table = run_load_test(STUDY, study, candidate, stages, base_url=platform.base_url, out_dir=tmp_path)
+        table = run_load_test(
+            LoadPlan(study=study, candidate=candidate, stages=stages, base_url=platform.base_url, out_dir=tmp_path)
+        )
     for stage in stages:
         rows = table.select(multiple=stage.multiple)
         metrics = dict(zip(rows["metric"], rows["value"], strict=True))
