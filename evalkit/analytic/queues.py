@@ -1,4 +1,4 @@
-"""Closed-form queueing results that the simulation must reproduce.
+"""Closed-form queueing results: the stations of the analytic model, and the simulation's yardsticks.
 
 These are the yardsticks the tests hold the SimPy models against: a study reduced to one step on
 one system is an M/M/1, M/M/c or M/G/1 queue, two steps in series are a Jackson tandem, and any
@@ -17,7 +17,13 @@ Formulas (λ arrival rate, E[S] mean service time, c servers, ρ = λ·E[S]/c):
 - M/G/1 mean wait (Pollaczek-Khinchine)  Wq = ρ·E[S]·(1 + cv²) / (2(1 - ρ));
 - Jackson network: each station of an open network with Poisson arrivals behaves as an
   independent M/M/c queue, so a tandem's mean sojourn is the sum of its stations' sojourns;
-- Little's law  L = λ·W.
+- Little's law  L = λ·W;
+- the M/M/c waiting-time distribution  P(Wq > t) = C·exp(-(c/E[S] - λ)·t): an atom 1 - C at zero
+  and an exponential tail, whose percentiles are closed forms;
+- Allen-Cunneen for M/G/c:  Wq ≈ Wq(M/M/c)·(1 + cv²)/2 (exact for M/M/c and for M/G/1, where it is
+  Pollaczek-Khinchine); A. O. Allen, *Probability, Statistics and Queueing Theory*, 2nd ed. (1990).
+
+``evalkit.theory`` re-exports this module, the name the simulation's tests have always used.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ __all__ = [
     "jackson_tandem_sojourn",
     "little_l",
     "backlog_growth",
+    "mmc_wait_exceeds",
+    "mmc_wait_percentile",
+    "mgc_wait",
 ]
 
 
@@ -107,6 +116,35 @@ def backlog_growth(arrival_rate: float, mean_service: float, servers: int) -> fl
     """How fast an overloaded M/M/c queue grows (per second): λ - c/E[S], or 0 when stable."""
     _check(arrival_rate, mean_service, servers)
     return max(0.0, arrival_rate - servers / mean_service)
+
+
+def mmc_wait_exceeds(arrival_rate: float, mean_service: float, servers: int, t: float) -> float:
+    """P(Wq > t) in a stable M/M/c: C·exp(-(c/E[S] - λ)·t) (1.0 when unstable)."""
+    rho = utilization(arrival_rate, mean_service, servers)
+    if rho >= 1:
+        return 1.0
+    drain = servers / mean_service - arrival_rate
+    return erlang_c(servers, arrival_rate * mean_service) * math.exp(-drain * t)
+
+
+def mmc_wait_percentile(arrival_rate: float, mean_service: float, servers: int, quantile: float) -> float:
+    """The ``quantile`` (0-1) of the time in queue of M/M/c: 0 while 1 - quantile ≥ C, else ln(C/(1-q))/(c/E[S] - λ)."""
+    if not 0 <= quantile < 1:
+        raise ValueError("quantile must be in [0, 1)")
+    rho = utilization(arrival_rate, mean_service, servers)
+    if rho >= 1:
+        return math.inf
+    waits = erlang_c(servers, arrival_rate * mean_service)
+    if 1 - quantile >= waits:
+        return 0.0
+    return math.log(waits / (1 - quantile)) / (servers / mean_service - arrival_rate)
+
+
+def mgc_wait(arrival_rate: float, mean_service: float, servers: int, cv2: float) -> float:
+    """Mean time in queue of M/G/c by Allen-Cunneen: the M/M/c wait times (1 + cv²)/2."""
+    if cv2 < 0:
+        raise ValueError("cv2 must be >= 0")
+    return mmc_wait(arrival_rate, mean_service, servers) * (1 + cv2) / 2
 
 
 def _check(arrival_rate: float, mean_service: float, servers: int) -> None:

@@ -1,0 +1,10 @@
+"""The analytic model: each candidate's design as an open queueing network, solved in closed form.
+
+A third source of figures beside the simulation (``sim``) and the load test (``load``): for each
+candidate and load multiple, utilisation per station, the bottleneck and the multiple at which it
+saturates (operational laws), and the mean and percentiles of the cycle time (Erlang C per
+station, the M/M/c waiting-time distribution, an independent-branch fork/join). Milliseconds per
+cell, so it can screen large sweeps and fit calibrations.
+
+``evalkit.analytic.queues`` holds the closed forms (re-exported as ``evalkit.theory``).
+"""
