@@ -15,7 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from evalkit.errors import StudyError
@@ -27,6 +27,8 @@ from evalkit.study.yamlfile import LineMap, read_yaml
 __all__ = [
     "load_study",
     "load_scorecard",
+    "read_study_data",
+    "validate_study_data",
     "load_study_with_scorecard",
     "resolve_scorecard",
     "study_digest",
@@ -89,6 +91,10 @@ def _is_union(annotation: Any) -> bool:
 
 
 def _tag_of(member: Any) -> Any:
+    # A callable discriminator tags its members with pydantic's Tag (``process``: one or mix).
+    tags = [m.tag for m in getattr(member, "__metadata__", ()) if isinstance(m, Tag)]
+    if tags:
+        return tags[0]
     member = _unwrap(member)
     if isinstance(member, type) and issubclass(member, BaseModel):
         for field in member.model_fields.values():
@@ -210,6 +216,19 @@ def resolve_scorecard(study: Study, study_path: str | Path) -> Path:
     return beside
 
 
+def read_study_data(path: str | Path) -> tuple[dict[str, Any], LineMap]:
+    """A study file's plain data and the line of each value (not yet validated)."""
+    return _read(Path(path))
+
+
+def validate_study_data(data: dict[str, Any], lines: LineMap, path: str | Path) -> Study:
+    """Validate a study's data and its internal cross-references (not its scorecard's)."""
+    path = Path(path)
+    study = _validate(Study, data, lines, path)
+    _raise_problems(check_study(study), lines, path)
+    return study
+
+
 def load_study_with_scorecard(path: str | Path, *, scorecard_path: str | Path | None = None) -> tuple[Study, Scorecard]:
     """Load a study and its scorecard, checking every cross-reference between them.
 
@@ -217,8 +236,7 @@ def load_study_with_scorecard(path: str | Path, *, scorecard_path: str | Path | 
     """
     path = Path(path)
     data, lines = _read(path)
-    study = _validate(Study, data, lines, path)
-    _raise_problems(check_study(study), lines, path)
+    study = validate_study_data(data, lines, path)
     scorecard_path = Path(scorecard_path) if scorecard_path else resolve_scorecard(study, path)
     if not scorecard_path.is_file():
         known = sorted(p.stem for p in bundled_path("scorecards").glob("*.yaml"))

@@ -11,6 +11,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from evalkit.study.process_checks import check_process_graph, step_locations
 from evalkit.study.scorecard import Scorecard
 from evalkit.study.study import Study
 
@@ -47,7 +48,6 @@ def _check_names(study: Study) -> Iterator[Problem]:
     groups: list[tuple[tuple[str | int, ...], str, list[str]]] = [
         (("workload", "systems"), "name", [s.name for s in study.workload.systems]),
         (("workload", "staff"), "name", [p.name for p in study.workload.staff]),
-        (("workload", "process", "steps"), "id", [s.id for s in study.workload.process.steps]),
         (("candidates",), "name", [c.name for c in study.candidates]),
         (("faults",), "name", [f.name for f in study.faults]),
     ]
@@ -55,31 +55,39 @@ def _check_names(study: Study) -> Iterator[Problem]:
         for duplicate in sorted(_duplicates(names)):
             index = len(names) - 1 - names[::-1].index(duplicate)
             yield (*path, index, key), f"{duplicate!r} appears more than once; names must be unique"
+    # Step ids are unique across every workflow type of a mix too.
+    locations = list(step_locations(study))
+    step_ids = [step.id for _, _, step in locations]
+    for duplicate in sorted(_duplicates(step_ids)):
+        path = locations[len(step_ids) - 1 - step_ids[::-1].index(duplicate)][0]
+        yield (*path, "id"), f"{duplicate!r} appears more than once; names must be unique"
 
 
 def _check_steps(study: Study) -> Iterator[Problem]:
     systems = [s.name for s in study.workload.systems]
     pools = [p.name for p in study.workload.staff]
-    step_ids = [s.id for s in study.workload.process.steps]
-    base = ("workload", "process", "steps")
-    for index, step in enumerate(study.workload.process.steps):
+    step_ids = [s.id for s in study.workload.steps]
+    for at, _, step in step_locations(study):
         if step.system is not None and step.system not in systems:
-            yield (*base, index, "system"), _unknown("system", step.system, systems)
+            yield (*at, "system"), _unknown("system", step.system, systems)
         if step.staff is not None and step.staff not in pools:
-            yield (*base, index, "staff"), _unknown("staff pool", step.staff, pools)
+            yield (*at, "staff"), _unknown("staff pool", step.staff, pools)
         pool = getattr(step.exception, "pool", None)
         if pool is not None and pool not in pools:
-            yield (*base, index, "exception", "pool"), _unknown("staff pool", pool, pools)
+            yield (*at, "exception", "pool"), _unknown("staff pool", pool, pools)
         for position, dependency in enumerate(step.after):
             if dependency == step.id:
-                yield (*base, index, "after", position), f"step {step.id!r} cannot come after itself"
+                yield (*at, "after", position), f"step {step.id!r} cannot come after itself"
             elif dependency not in step_ids:
-                yield (*base, index, "after", position), _unknown("step", dependency, step_ids)
-    yield from _check_cycles(study)
+                yield (*at, "after", position), _unknown("step", dependency, step_ids)
+    cycles = list(_check_cycles(study))
+    yield from cycles
+    if not cycles:  # the graph checks walk the DAG
+        yield from check_process_graph(study)
 
 
 def _check_cycles(study: Study) -> Iterator[Problem]:
-    steps = {s.id: s for s in study.workload.process.steps}
+    steps = {s.id: s for s in study.workload.steps}
     after = {i: [d for d in s.after if d in steps and d != i] for i, s in steps.items()}
     # Kahn's algorithm: whatever cannot be ordered lies on or behind a cycle.
     remaining = dict(after)
@@ -100,14 +108,14 @@ def _check_cycles(study: Study) -> Iterator[Problem]:
             cycle = [*walk[walk.index(following) :], following]
             break
         walk.append(following)
-    index = list(steps).index(cycle[0])
-    yield ("workload", "process", "steps", index, "after"), "steps form a cycle: " + " -> ".join(cycle)
+    at = next(path for path, _, step in step_locations(study) if step.id == cycle[0])
+    yield (*at, "after"), "steps form a cycle: " + " -> ".join(cycle)
 
 
 def _check_candidates(study: Study) -> Iterator[Problem]:
     systems = [s.name for s in study.workload.systems]
     domains = list(study.domains)
-    step_ids = [s.id for s in study.workload.process.steps]
+    step_ids = [s.id for s in study.workload.steps]
     for index, candidate in enumerate(study.candidates):
         base: tuple[str | int, ...] = ("candidates", index)
         for position, connector in enumerate(candidate.integration.connectors):

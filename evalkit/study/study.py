@@ -14,7 +14,7 @@ from pydantic import Field
 from evalkit.study.base import Model
 from evalkit.study.candidates import Candidate
 from evalkit.study.traffic import Baseline, Costing, Fault, LoadSettings, Slo, Traffic
-from evalkit.study.workload import Step, System, Workload
+from evalkit.study.workload import Process, Step, System, Workload
 
 __all__ = ["Study"]
 
@@ -47,8 +47,8 @@ class Study(Model):
         raise KeyError(name)
 
     def step(self, step_id: str) -> Step:
-        """The process step with this id (``KeyError`` if none)."""
-        for step in self.workload.process.steps:
+        """The process step with this id, in any workflow type (``KeyError`` if none)."""
+        for step in self.workload.steps:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
@@ -69,9 +69,24 @@ class Study(Model):
         """The domain a step runs in: its system's; a human task has none."""
         return self.system(step.system).domain if step.system else None
 
-    def topological_steps(self) -> tuple[Step, ...]:
-        """Steps in file order, except that every step comes after those it depends on."""
-        pending = list(self.workload.process.steps)
+    def workflow_slo(self, workflow_type: str) -> Slo:
+        """The SLO one workflow type is held to: the study's, with the type's own fields replacing it.
+
+        ``all`` (or the name of a study's single process) gives the study's SLO. The type's
+        ``slo`` comes first, then ``slo.types[NAME]`` overrides it field by field.
+        """
+        if workflow_type == "all" or not self.workload.mixed:
+            return self.slo
+        process = next(p for p in self.workload.processes if p.name == workflow_type)
+        fields: dict[str, object] = {}
+        for override in (process.slo, self.slo.types.get(workflow_type)):
+            if override is not None:
+                fields.update(override.model_dump(exclude_none=True))
+        return self.slo.model_copy(update=fields)
+
+    def topological_steps(self, process: Process | None = None) -> tuple[Step, ...]:
+        """Steps (of one workflow type; by default all) in file order, each after those it depends on."""
+        pending = list(process.steps if process is not None else self.workload.steps)
         placed: dict[str, Step] = {}
         while pending:
             ready = [s for s in pending if all(d in placed for d in s.after)]

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveFloat, PositiveInt, WithJsonSchema, field_validator, model_validator
 
 from evalkit.study.base import Model
+from evalkit.study.process_types import TypeSlo
 from evalkit.units import Duration, Fraction, Rate
 
 __all__ = [
@@ -150,6 +151,9 @@ class Slo(Model):
     p95_cycle_time: Duration = Field(gt=0, description="95th percentile start-to-completion time")
     p99_cycle_time: Duration | None = Field(default=None, gt=0, description="optional 99th percentile")
     max_error_rate: Fraction = Field(default=0.01, ge=0, le=1, description="failed or lost share of workflows")
+    types: dict[str, TypeSlo] = Field(
+        default_factory=dict, description="per workflow type of a mix: overrides of these SLOs for that type"
+    )
 
 
 # Parsed by Kpi._parse_units, which knows from the metric whether it is a duration or a fraction.
