@@ -13,26 +13,24 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from evalkit.errors import RunInterruptedError, RunStoreError
 from evalkit.ledger import CellLedger
+from evalkit.manifest import JsonScalar, RunSettings
 from evalkit.results import Observation, ResultTable
 from evalkit.store import RunDirectory, RunIndex, create_run, open_run
 from evalkit.study import Study, load_study_with_scorecard, study_digest
+from evalkit.study.effective import StudyOverrides
 
 if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
     from evalkit.load import LoadStage, ReferencePlatform
     from evalkit.sim import SimCell
     from evalkit.study.candidates import Candidate
 
-__all__ = ["Reporter", "RunOptions", "RunOutcome", "quick_study", "run_study"]
-
-QUICK_REPLICATIONS = 3
-QUICK_STAGE_SECONDS = 3.0
-QUICK_DRAIN_SECONDS = 1.0
+__all__ = ["Reporter", "RunOptions", "RunOutcome", "describe_options", "quick_load_multiples", "run_study"]
 
 
 class Reporter(Protocol):
@@ -121,20 +119,6 @@ class RunOutcome:
     seconds: float = 0.0
 
 
-def quick_study(study: Study) -> Study:
-    """The study with fewer replications and shorter load stages: honest, just less precise."""
-    traffic = study.traffic.model_copy(update={"replications": min(study.traffic.replications, QUICK_REPLICATIONS)})
-    # The stage warm-up is kept: it must outlast a few cycle times, or the backlog of the
-    # measurement window is still filling up and reads as growth.
-    load = study.load.model_copy(
-        update={
-            "stage_duration": min(study.load.stage_duration, QUICK_STAGE_SECONDS),
-            "drain_timeout": min(study.load.drain_timeout, QUICK_DRAIN_SECONDS),
-        }
-    )
-    return study.model_copy(update={"traffic": traffic, "load": load})
-
-
 def quick_load_multiples(study: Study) -> list[float]:
     """A quick run load-tests the lowest, the highest and the multiple nearest 2x; it simulates all."""
     multiples = sorted(study.traffic.multiples)
@@ -154,43 +138,59 @@ def _quick_note(study: Study, options: RunOptions) -> str:
 
 
 def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOptions]:
+    """A new run with its effective study written once, or the run to resume with its settings."""
     if options.resume is None:
-        run = create_run(options.out, study_path, options=_options_record(options))
+        settings = RunSettings(quick=options.quick, load=options.load, only=options.only, seed=options.seed)
+        run = create_run(
+            options.out,
+            study_path,
+            overrides=StudyOverrides(seed=options.seed, quick=options.quick),
+            settings=settings,
+            options=_machine_options(options),
+        )
         return run, options
     run = open_run(options.out / options.resume if not Path(options.resume).is_dir() else Path(options.resume))
     manifest = run.manifest()
-    if study_digest(study_path) != manifest.get("study_sha256"):
+    if study_digest(study_path) != manifest.study_sha256:
         raise RunStoreError(
             f"{study_path} has changed since run {run.run_id} started (SHA-256 differs); "
             "start a new run instead of resuming this one"
         )
-    recorded = manifest.get("options", {})
-    resumed = RunOptions(
-        quick=bool(recorded.get("quick", options.quick)),
-        load=bool(recorded.get("load", options.load)),
-        only=recorded.get("only", options.only),
-        workers=options.workers,
-        out=options.out,
-        resume=options.resume,
-        seed=recorded.get("seed", options.seed),
-        load_processes=options.load_processes,
-        load_workers=options.load_workers,
-        dask_scheduler=options.dask_scheduler,
-    )
-    return run, resumed
+    # What shaped the numbers is the run's own (its effective study and settings); only how the
+    # machine does the work may differ on resume.
+    recorded = manifest.settings
+    return run, replace(options, quick=recorded.quick, load=recorded.load, only=recorded.only, seed=recorded.seed)
 
 
-def _options_record(options: RunOptions) -> dict[str, object]:
-    record = asdict(options)
-    record["out"] = str(options.out)
-    return record
+def _machine_options(options: RunOptions) -> dict[str, JsonScalar | list[float]]:
+    """How this machine runs the work, for the record (it does not change the numbers)."""
+    return {
+        "workers": options.workers,
+        "load_processes": options.load_processes,
+        "load_workers": options.load_workers,
+        "dask_scheduler": options.dask_scheduler,
+    }
 
 
-def _effective_study(run: RunDirectory, options: RunOptions) -> Study:
-    study, _ = run.load()
+def describe_options(options: RunOptions) -> str:
+    """A readable line: ``quick, seed 7, simulation and load test, 2 simulation workers``."""
+    parts = ["quick" if options.quick else "full precision"]
     if options.seed is not None:
-        study = study.model_copy(update={"seed": options.seed})
-    return quick_study(study) if options.quick else study
+        parts.append(f"seed {options.seed}")
+    if options.only == "sim" or not options.load:
+        parts.append("simulation only")
+    elif options.only == "load":
+        parts.append("load test only")
+    else:
+        parts.append("simulation and load test")
+    parts.append(f"{options.workers} simulation worker{'s' if options.workers != 1 else ''}")
+    if options.load_workers:
+        parts.append(f"{options.load_workers} Locust workers")
+    elif options.load_processes > 1:
+        parts.append(f"{options.load_processes} load processes")
+    if options.dask_scheduler:
+        parts.append(f"Dask at {options.dask_scheduler}")
+    return ", ".join(parts)
 
 
 def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
@@ -277,14 +277,21 @@ def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | 
     reporter.stage("validate")
     load_study_with_scorecard(study_path)
     run, options = _prepare(study_path, options)
+    with run.writing():
+        return _run_locked(run, study_path, options, reporter, started)
+
+
+def _run_locked(
+    run: RunDirectory, study_path: Path, options: RunOptions, reporter: Reporter, started: float
+) -> RunOutcome:
+    study, _ = run.load()  # the effective study: every stage and child process reads this file
     if options.quick:
-        run.update_manifest(notes=[_quick_note(_effective_study(run, options), options)])
+        run.update_manifest(notes=[_quick_note(study, options)])
     outcome = RunOutcome(run=run)
     index = RunIndex(run.path.parent)
     index.record(run, status="running")
-    study = _effective_study(run, options)
     logged = LoggingReporter(reporter, run.logs_dir / "run.log")
-    logged.note(f"{'resumed' if options.resume else 'started'} run {run.run_id} with {_options_record(options)}")
+    logged.note(f"{'resumed' if options.resume else 'started'} run {run.run_id}: {describe_options(options)}")
     try:
         with CellLedger(run.path / "cells.sqlite") as ledger:
             _run_stages(study, run, ledger, options, logged, outcome)

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from evalkit.errors import RunStoreError
+from evalkit.files import write_atomically
 
 __all__ = [
     "FORMAT_VERSION",
@@ -313,7 +314,7 @@ class ScoredStudy(Record):
 def write_scored_study(scored: ScoredStudy, path: str | Path) -> None:
     """Write ``scorecard.json`` (stable key order, so equal inputs give equal files)."""
     text = json.dumps(scored.model_dump(mode="json", by_alias=True), indent=2, sort_keys=False, allow_nan=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    write_atomically(Path(path), text + "\n")
 
 
 def read_scored_study(path: str | Path) -> ScoredStudy:

@@ -3,9 +3,12 @@
 A run is a directory ``OUT/<run-id>/`` holding everything needed to re-read, re-score and
 re-render it without the original files:
 
-    study.yaml        a byte-for-byte copy of the study (its SHA-256 is in the manifest)
-    scorecard.yaml    a copy of the scorecard the study named
-    manifest.json     study hash, seed, options, versions, timestamps
+    study.yaml        the run's effective study: the study file plus the command's overrides
+                      (seed, quick, replications), validated once; every stage reads it
+    study.source.yaml a byte-for-byte copy of the study file (its SHA-256 is in the manifest)
+    scorecard.yaml    a copy of the scorecard the study named (study.yaml names this copy)
+    manifest.json     the typed ``RunManifest``: hashes, seed, overrides, settings, versions
+    run.lock          held by the one process writing the run (``RunDirectory.writing``)
     results.csv       the long results table (sim and load rows together)
     summary.csv       mean and 95% CI across replications per cell and metric
     scorecard.json    the scored outcome (``evalkit score``)
@@ -13,23 +16,37 @@ re-render it without the original files:
     locust/           Locust's own CSV and HTML output, per candidate
     logs/             what the run logged
 
-Only this module, ``cli`` and ``pipeline`` touch the disk.
+Every file is written to a unique temporary name and then renamed over the old one, so a
+reader never sees half a file. Only this module, ``cli`` and ``pipeline`` touch the disk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from evalkit.errors import RunStoreError
+from evalkit.errors import EvalkitError, RunStoreError
+from evalkit.files import write_atomically
+from evalkit.manifest import RunManifest, RunSettings, read_manifest
 from evalkit.results import ResultTable
 from evalkit.study import Scorecard, Study, load_study_with_scorecard, resolve_scorecard, study_digest
+from evalkit.study.effective import EffectiveStudy, StudyOverrides
 
-__all__ = ["RunDirectory", "RunIndex", "create_run", "library_versions", "new_run_id", "open_run"]
+__all__ = [
+    "RunDirectory",
+    "RunIndex",
+    "create_run",
+    "library_versions",
+    "new_run_id",
+    "open_run",
+    "write_atomically",
+]
 
 _LIBRARIES = (
     "simpy",
@@ -80,6 +97,14 @@ class RunDirectory:
         return self.path / "study.yaml"
 
     @property
+    def source_study_path(self) -> Path:
+        return self.path / "study.source.yaml"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / "run.lock"
+
+    @property
     def scorecard_path(self) -> Path:
         return self.path / "scorecard.yaml"
 
@@ -119,19 +144,56 @@ class RunDirectory:
         """The run's own copies of its study and scorecard."""
         return load_study_with_scorecard(self.study_path, scorecard_path=self.scorecard_path)
 
-    def manifest(self) -> dict[str, Any]:
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise RunStoreError(f"{self.path}: not a run directory (no manifest.json)") from None
-        except json.JSONDecodeError as error:
-            raise RunStoreError(f"{self.manifest_path}: unreadable ({error})") from None
+    def manifest(self) -> RunManifest:
+        """The run's manifest, validated (a damaged one is one ``RunStoreError`` line)."""
+        return read_manifest(self.manifest_path)
 
-    def update_manifest(self, **fields: Any) -> None:
-        """Merge fields into manifest.json (written atomically)."""
-        manifest = self.manifest()
-        manifest.update(fields)
-        _write_atomically(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    def update_manifest(self, **fields: Any) -> RunManifest:
+        """Replace fields of manifest.json (validated, written atomically)."""
+        manifest = self.manifest().updated(**fields)
+        write_atomically(self.manifest_path, manifest.to_json())
+        return manifest
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the run's exclusive write lock; a second writer is refused in one line.
+
+        The lock is an ``fcntl`` lock on ``run.lock``, so the kernel releases it when the holder
+        exits in any way (``kill -9`` included): a dead run never blocks its own resume.
+        """
+        handle = self.lock_path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunStoreError(
+                f"{self.path}: run {self.run_id} is being written by {holder}; "
+                "wait for it to finish or stop it before resuming"
+            ) from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"evalkit process {os.getpid()}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    def is_being_written(self) -> bool:
+        """Whether some process holds the run's write lock right now."""
+        if not self.lock_path.exists():
+            return False
+        with self.lock_path.open("a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
 
     def results(self) -> ResultTable:
         """The results so far (an empty table if none)."""
@@ -144,54 +206,77 @@ class RunDirectory:
         kept = self.results().frame
         kept = kept[kept["source"] != source]
         merged = ResultTable(kept).concat(table) if len(kept) else ResultTable(table.frame)
-        _write_atomically(self.results_path, merged.frame.to_csv(index=False, lineterminator="\n"))
-        _write_atomically(self.summary_path, merged.summary().to_csv(index=False, lineterminator="\n"))
+        write_atomically(self.results_path, merged.frame.to_csv(index=False, lineterminator="\n"))
+        write_atomically(self.summary_path, merged.summary().to_csv(index=False, lineterminator="\n"))
         return merged
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as error:
-        raise RunStoreError(f"{path}: cannot write: {error.strerror or error}") from None
+def create_run(
+    out: str | Path,
+    study_path: str | Path,
+    *,
+    overrides: StudyOverrides | None = None,
+    settings: RunSettings | None = None,
+    command: Literal["run", "simulate", "loadtest"] = "run",
+    options: dict[str, Any] | None = None,
+) -> RunDirectory:
+    """Make ``OUT/<run-id>/`` with the effective study, the source and scorecard copies, a manifest.
 
-
-def create_run(out: str | Path, study_path: str | Path, *, options: dict[str, Any] | None = None) -> RunDirectory:
-    """Make ``OUT/<run-id>/`` with copies of the study and scorecard and a manifest."""
+    The overrides are validated before anything is created, so a bad ``--seed`` leaves no run
+    directory behind.
+    """
     study_path = Path(study_path)
     study, scorecard = load_study_with_scorecard(study_path)
+    overrides = overrides or StudyOverrides()
+    effective = EffectiveStudy.build(study_path, overrides, scorecard="scorecard.yaml")
     digest = study_digest(study_path)
-    out = Path(out)
+    run = _new_directory(Path(out), study, digest)
+    scorecard_source = resolve_scorecard(study, study_path)
+    effective_text = effective.yaml_text(study_path)
+    try:
+        write_atomically(run.source_study_path, study_path.read_bytes())
+        write_atomically(run.scorecard_path, scorecard_source.read_bytes())
+    except OSError as error:
+        raise RunStoreError(f"{run.path}: cannot copy the study: {error.strerror or error}") from None
+    write_atomically(run.study_path, effective_text)
+    if run.load()[0] != effective.study:
+        raise EvalkitError(f"{run.study_path}: the written effective study does not read back as built (a bug)")
+    manifest = RunManifest(
+        run_id=run.run_id,
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        command=command,
+        study_name=study.name,
+        study_title=study.title,
+        study_file=str(study_path),
+        study_sha256=digest,
+        effective_study_sha256=study_digest(run.study_path),
+        overrides=overrides.describe(),
+        scorecard_name=scorecard.name,
+        scorecard_file=str(scorecard_source),
+        seed=effective.study.seed,
+        settings=settings or RunSettings(quick=overrides.quick, seed=overrides.seed),
+        options=options or {},
+        versions=library_versions(),
+    )
+    write_atomically(run.manifest_path, manifest.to_json())
+    return run
+
+
+def _new_directory(out: Path, study: Study, digest: str) -> RunDirectory:
     try:
         out.mkdir(parents=True, exist_ok=True)
         run = RunDirectory(out / new_run_id(study, digest))
         suffix = 1
-        while run.path.exists():  # two runs in the same second
-            suffix += 1
-            run = RunDirectory(out / f"{new_run_id(study, digest)}-{suffix}")
-        run.path.mkdir()
+        while True:
+            try:
+                run.path.mkdir()
+                break
+            except FileExistsError:  # two runs in the same second
+                suffix += 1
+                run = RunDirectory(out / f"{new_run_id(study, digest)}-{suffix}")
         run.logs_dir.mkdir()
-        shutil.copyfile(study_path, run.study_path)
-        scorecard_source = resolve_scorecard(study, study_path)
-        shutil.copyfile(scorecard_source, run.scorecard_path)
     except OSError as error:
         raise RunStoreError(f"{out}: cannot create a run there: {error.strerror or error}") from None
-    manifest = {
-        "run_id": run.run_id,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "study_name": study.name,
-        "study_title": study.title,
-        "study_file": str(study_path),
-        "study_sha256": digest,
-        "scorecard_name": scorecard.name,
-        "scorecard_file": str(scorecard_source),
-        "seed": study.seed,
-        "versions": library_versions(),
-        "options": options or {},
-    }
-    _write_atomically(run.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return run
 
 
@@ -234,12 +319,12 @@ class RunIndex:
                 (
                     run.run_id,
                     str(run.path),
-                    manifest.get("study_name", ""),
-                    manifest.get("study_sha256", ""),
-                    manifest.get("created", now),
+                    manifest.study_name,
+                    manifest.study_sha256,
+                    manifest.created,
                     now,
                     status,
-                    int(bool(manifest.get("options", {}).get("quick"))),
+                    int(manifest.settings.quick),
                     winner,
                 ),
             )

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.errors import RunStoreError
+from evalkit.errors import InputError, RunStoreError
 from evalkit.ledger import CellLedger
 from evalkit.results import ResultTable, observations
 from evalkit.store import RunIndex, create_run, open_run
+from evalkit.study import load_study, load_study_with_scorecard
+from evalkit.study.effective import StudyOverrides
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "scenarios" / "order-fulfillment.yaml"
@@ -25,14 +27,60 @@ def _rows(candidate: str, replication: int, value: float) -> list:
     )  # fmt: skip
 
 
-def test_create_run_copies_study_and_scorecard(tmp_path: Path) -> None:
-    run = create_run(tmp_path, STUDY, options={"quick": True})
-    assert run.study_path.read_bytes() == STUDY.read_bytes()
+def test_create_run_writes_the_effective_study_and_keeps_the_source(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY, overrides=StudyOverrides(seed=77, quick=True), options={"workers": 2})
+    assert run.source_study_path.read_bytes() == STUDY.read_bytes()
     study, scorecard = run.load()
+    original = load_study(STUDY)
     assert study.name == "order-fulfillment" and scorecard.name == "orchestration-platform"
+    assert study.seed == 77 and original.seed != 77
+    assert study.traffic.replications == min(original.traffic.replications, 3)
+    assert study.load.stage_duration == 3.0 and study.scorecard == "scorecard.yaml"
+    # everything the overrides do not touch is the file's own
+    assert study.candidates == original.candidates and study.workload == original.workload
     manifest = run.manifest()
-    assert manifest["options"] == {"quick": True} and len(manifest["study_sha256"]) == 64
+    assert manifest.options == {"workers": 2} and len(manifest.study_sha256) == 64
+    assert manifest.seed == 77 and manifest.settings.quick and manifest.overrides == "seed 77, quick"
     assert open_run(run.path).run_id == run.run_id
+
+
+@pytest.mark.parametrize("seed", [-5, 2**63])
+def test_a_bad_seed_is_one_line_and_leaves_no_run_behind(tmp_path: Path, seed: int) -> None:
+    with pytest.raises(InputError, match=r"^--seed: .*(greater than or equal to 0|less than or equal to)"):
+        create_run(tmp_path / "runs", STUDY, overrides=StudyOverrides(seed=seed))
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_study_with_its_own_scorecard_file_is_self_consistent_in_the_run(tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "my-scorecard.yaml").write_bytes((ROOT / "scorecards" / "orchestration-platform.yaml").read_bytes())
+    text = STUDY.read_text(encoding="utf-8").replace("scorecard: orchestration-platform", "scorecard: my-scorecard.yaml")
+    assert "my-scorecard.yaml" in text
+    (folder / "study.yaml").write_text(text, encoding="utf-8")
+    run = create_run(tmp_path / "runs", folder / "study.yaml")
+    # a child process given only the run's study file finds the run's own scorecard copy
+    study, scorecard = load_study_with_scorecard(run.study_path)
+    assert study.scorecard == "scorecard.yaml" and scorecard.name == "orchestration-platform"
+
+
+def test_a_damaged_manifest_is_one_line(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY)
+    for content in ("[]", "null", "{", '{"run_id": 3}'):
+        run.manifest_path.write_text(content, encoding="utf-8")
+        with pytest.raises(RunStoreError, match="manifest"):
+            run.manifest()
+
+
+def test_one_writer_per_run(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY)
+    assert not run.is_being_written()
+    with run.writing():
+        assert run.is_being_written()
+        with pytest.raises(RunStoreError, match=rf"being written by evalkit process {os.getpid()}"):
+            with run.writing():
+                pass
+    assert not run.is_being_written()
 
 
 def test_open_run_refuses_a_plain_folder(tmp_path: Path) -> None:

@@ -21,9 +21,8 @@ __all__ = ["load_comparison", "register"]
 def _assumptions(run: Any) -> dict[str, Any]:
     """The run's own study and scorecard copies and manifest settings, as plain data."""
     manifest = run.manifest()
-    found: dict[str, Any] = {
-        "manifest": {"options": manifest.get("options", {}), "versions": manifest.get("versions", {})}
-    }
+    options = {**manifest.settings.model_dump(mode="json"), **manifest.options}
+    found: dict[str, Any] = {"manifest": {"options": options, "versions": manifest.versions}}
     try:
         study, scorecard = run.load()
     except EvalkitError as error:

@@ -133,13 +133,17 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from evalkit.load import FleetConfig, plan_stages
+        from evalkit.manifest import JsonScalar, RunSettings
         from evalkit.store import create_run, open_run
 
         if run_dir is not None:
             run = open_run(run_dir)
         else:
-            options = {"command": "loadtest", "load_processes": load_processes, "load_workers": load_workers}
-            run = create_run(out, study_path, options=options)
+            options: dict[str, JsonScalar | list[float]] = {
+                "load_processes": load_processes,
+                "load_workers": load_workers,
+            }
+            run = create_run(out, study_path, command="loadtest", settings=RunSettings(only="load"), options=options)
         study, _ = run.load()
         stages = plan_stages(study, candidates=candidate or None, multiples=_parse_multiples(multiples))
         console = Console()

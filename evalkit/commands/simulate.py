@@ -53,24 +53,23 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Simulate each candidate's design at multiples of peak, with replications and faults."""
+        from evalkit.manifest import RunSettings
         from evalkit.sim import plan_cells, sweep_pool
         from evalkit.sim.summary import sweep_table
         from evalkit.store import create_run
+        from evalkit.study.effective import StudyOverrides
 
         chosen = parse_multiples(multiples) if multiples is not None else None
-        options = {
-            "replications": replications,
-            "multiples": chosen,
-            "workers": workers,
-            "seed": seed,
-            "faults": faults,
-        }
-        run = create_run(out, study, options=options)
-        loaded, _ = run.load()
-        if seed is not None:
-            loaded = loaded.model_copy(update={"seed": seed})
-            run.update_manifest(seed=seed)
-        cells = plan_cells(loaded, multiples=chosen, replications=replications, include_faults=faults)
+        run = create_run(
+            out,
+            study,
+            overrides=StudyOverrides(seed=seed, replications=replications),
+            settings=RunSettings(load=False, only="sim", seed=seed),
+            command="simulate",
+            options={"multiples": chosen, "workers": workers, "faults": faults},
+        )
+        loaded, _ = run.load()  # the effective study: seed and replications already applied
+        cells = plan_cells(loaded, multiples=chosen, include_faults=faults)
         count = min(workers or os.cpu_count() or 1, len(cells))
         with contextlib.ExitStack() as stack:
             if dask_scheduler:

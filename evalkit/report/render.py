@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.errors import RunStoreError
+from evalkit.files import write_atomically
 from evalkit.report import charts, view
 from evalkit.report.environment import html_environment, markdown_environment
 from evalkit.scorecard_data import ScoredStudy, read_scored_study
@@ -134,8 +134,5 @@ def write_reports(run: RunDirectory) -> Path:
     html = render_scorecard(scored)
     markdown = render_markdown(scored)
     for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise RunStoreError(f"{path}: cannot write: {error.strerror or error}") from None
+        write_atomically(path, text)
     return run.html_path

@@ -8,12 +8,11 @@ judge the same results by a different yardstick (the provenance then says so).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from evalkit.analysis import analyse
 from evalkit.errors import RunStoreError
+from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
 from evalkit.scorecard_data import Provenance, ScoredStudy, write_scored_study
 from evalkit.store import RunDirectory
@@ -29,34 +28,32 @@ def _sources(table: ResultTable, source: str) -> list[str]:
 
 def provenance_of(
     run: RunDirectory,
-    manifest: dict[str, Any],
+    manifest: RunManifest,
     study: Study,
     scorecard: Scorecard,
     table: ResultTable,
     scorecard_file: Path,
 ) -> Provenance:
     """Where the numbers came from, from the run's manifest and results."""
-    versions = dict(manifest.get("versions", {}))
+    versions = dict(manifest.versions)
     frame = table.frame
     sim = frame[frame["source"] == "sim"]
-    notes = [str(note) for note in manifest.get("notes", [])]
+    notes = list(manifest.notes)
     if scorecard_file != run.scorecard_path:
         notes.append(f"scored with {scorecard_file} instead of the run's own scorecard.yaml")
     return Provenance(
-        run_id=str(manifest.get("run_id", run.run_id)),
-        created=str(manifest.get("created", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))),
+        run_id=manifest.run_id,
+        created=manifest.created,
         study_name=study.name,
         study_title=study.title,
-        study_file=str(manifest.get("study_file", run.study_path)),
-        study_sha256=str(manifest.get("study_sha256", "")),
+        study_file=manifest.study_file,
+        study_sha256=manifest.study_sha256,
         scorecard_name=scorecard.name,
-        scorecard_file=str(
-            scorecard_file if scorecard_file != run.scorecard_path else manifest.get("scorecard_file", scorecard_file)
-        ),
-        seed=int(manifest.get("options", {}).get("seed") or study.seed),
+        scorecard_file=str(scorecard_file if scorecard_file != run.scorecard_path else manifest.scorecard_file),
+        seed=study.seed,
         evalkit_version=str(versions.pop("evalkit", _evalkit_version())),
         library_versions={str(k): str(v) for k, v in versions.items()},
-        quick=bool(manifest.get("options", {}).get("quick", False)),
+        quick=manifest.settings.quick,
         simulated=_sources(table, "sim"),
         measured=_sources(table, "load"),
         replications=int(sim["replication"].nunique()) if len(sim) else None,
@@ -75,11 +72,8 @@ def score_run(run: RunDirectory, *, scorecard: str | Path | None = None) -> Scor
     """Analyse and score a run's results and write ``scorecard.json`` into it."""
     manifest = run.manifest()
     scorecard_file = Path(scorecard) if scorecard is not None else run.scorecard_path
+    # The run's effective study already carries any --seed override, so SMAA follows it.
     study, card = load_study_with_scorecard(run.study_path, scorecard_path=scorecard_file)
-    seed = manifest.get("options", {}).get("seed")
-    if seed is not None:
-        # `evalkit run --seed` overrides the study's seed; SMAA must follow it to be reproducible.
-        study = study.model_copy(update={"seed": int(seed)})
     table = run.results()
     if not len(table):
         raise RunStoreError(f"{run.path}: no results to score yet (results.csv is missing or empty)")
