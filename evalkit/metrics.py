@@ -13,6 +13,7 @@ from typing import Final
 __all__ = [
     "RESULT_METRICS",
     "WORKFLOW_COUNTERS",
+    "ERROR_CLASSES",
     "RESOURCE_METRIC_PREFIXES",
     "ANALYSIS_METRICS",
     "METRICS_NEEDING_MULTIPLE",
@@ -52,7 +53,32 @@ RESULT_METRICS: Final[dict[str, str]] = {
     "recovery_time": "s",
     "little_l": "count",
     "little_lambda_w": "count",
+    # A live target's answers (the generic HTTP adapter): back-pressure and failures told apart.
+    "rejected": "count",
+    "rejected_share": "ratio",
+    "requests_per_workflow": "count",
+    "errors_connection_refused": "count",
+    "errors_connect_timeout": "count",
+    "errors_read_timeout": "count",
+    "errors_http_4xx": "count",
+    "errors_http_5xx": "count",
+    "errors_protocol": "count",
+    # The load generator's own state: a generator-limited stage says nothing about the platform.
+    "polls_per_second": "1/s",
+    "generator_cpu": "ratio",
+    "generator_limited": "bool",
 }
+
+#: Why a workflow on a live target ended in error, one ``errors_<class>`` count each (see
+#: ``evalkit.load.failures``); back-pressure (429/503) is not among them: it is ``rejected``.
+ERROR_CLASSES: Final[tuple[str, ...]] = (
+    "connection_refused",
+    "connect_timeout",
+    "read_timeout",
+    "http_4xx",
+    "http_5xx",
+    "protocol",
+)
 
 #: prefix -> unit; the full name is ``prefix:resource`` (``utilization:system:payments``).
 RESOURCE_METRIC_PREFIXES: Final[dict[str, str]] = {

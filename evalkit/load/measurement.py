@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from evalkit.load.failures import failure_metrics
 from evalkit.load.recording import StageRecord
 from evalkit.load.reference.telemetry import window_metrics
 
@@ -116,6 +117,7 @@ def stage_metrics(record: StageRecord, *, time_scale: float) -> dict[str, float]
         **_cycle_metrics(record, time_scale),
         **_start_metrics(record, time_scale),
         **_backlog_metrics(record, time_scale),
+        **failure_metrics(record),  # back-pressure, requests per workflow, errors per class
     }
     if record.reference:
         metrics.update(window_metrics(record.reference["before"], record.reference["after"]))

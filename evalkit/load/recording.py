@@ -25,12 +25,15 @@ from typing import Any, Literal
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
+from evalkit.metrics import ERROR_CLASSES
+
 __all__ = ["HIGHEST_MICROSECONDS", "Outcome", "StageRecord", "StageRecorder", "merge_records", "new_histogram"]
 
 #: Longest duration a histogram holds: one week, in microseconds (longer values are clamped).
 HIGHEST_MICROSECONDS = 7 * 24 * 3600 * 1_000_000
 SIGNIFICANT_DIGITS = 3
-Outcome = Literal["completed", "failed", "lost", "timeout"]
+#: ``rejected``: the target pushed back (429/503) on every try of the start call; not a lost workflow.
+Outcome = Literal["completed", "failed", "lost", "timeout", "rejected"]
 _COUNTS = (
     "scheduled",
     "started",
@@ -42,6 +45,10 @@ _COUNTS = (
     "dropped",
     "sent_in_window",
     "completed_in_window",
+    # live targets: back-pressure, requests sent per workflow, and why workflows ended in error
+    "rejected",
+    "requests",
+    *(f"errors_{name}" for name in ERROR_CLASSES),
 )
 _SUMS = ("cycle_sum", "cycle_count", "start_latency_sum", "start_latency_count", "in_system_sum", "in_system_count")
 
@@ -146,13 +153,18 @@ class StageRecorder(StageRecord):
             self.sums["start_latency_sum"] += latency
             self.sums["start_latency_count"] += 1
 
-    def ended(self, offset: float, outcome: Outcome, elapsed: float) -> None:
+    def ended(
+        self, offset: float, outcome: Outcome, elapsed: float, *, error: str | None = None, requests: int = 0
+    ) -> None:
         """The workflow ended (or was given up on: ``timeout``) ``elapsed`` seconds after its intended start."""
         self.in_system_now -= 1
         if outcome == "completed" and self.in_window(offset + elapsed):
             self.counts["completed_in_window"] += 1
         if not self.in_window(offset):
             return
+        self.counts["requests"] += requests
+        if error is not None:  # one of evalkit.metrics.ERROR_CLASSES
+            self.counts[f"errors_{error}"] += 1
         self.counts["timeouts" if outcome == "timeout" else outcome] += 1
         self.sums["in_system_sum"] += elapsed
         self.sums["in_system_count"] += 1

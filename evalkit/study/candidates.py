@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator, model_validator
 
 from evalkit.study.base import Model
 from evalkit.units import Duration, Fraction
@@ -123,11 +123,25 @@ class StartRequest(Model):
     """The HTTP request that starts one workflow."""
 
     method: Literal["POST", "PUT", "GET"] = "POST"
-    path: str = Field(default="/workflows", description="path on the target's base_url, or a full URL")
+    path: str = Field(
+        default="/workflows",
+        description="path on the target's base_url, or a full URL; {{seq}}, {{uuid}}, {{id}} and ${ENV} are filled in",
+    )
     body: dict[str, Any] | None = Field(
-        default=None, description="JSON body template; {{seq}} and {{uuid}} are filled in"
+        default=None, description="JSON body template; {{seq}}, {{uuid}}, {{id}} and ${ENV} are filled in"
     )
     id_pointer: str = Field(default="/id", description="JSON pointer to the workflow id in the response")
+    id: str | None = Field(
+        default=None,
+        description="the workflow id the client chooses (e.g. order-{{uuid}}), for engines whose start path "
+        "names the id; when set, id_pointer is not read",
+    )
+    retries: int = Field(
+        default=0, ge=0, le=100, description="retries of a start call answered 429 or 503 (back-pressure)"
+    )
+    retry_delay: Duration = Field(
+        default=1.0, gt=0, description="wait before retrying a back-pressured start without a Retry-After"
+    )
 
     @field_validator("id_pointer")
     @classmethod
@@ -137,15 +151,47 @@ class StartRequest(Model):
         return pointer
 
 
+HttpStatus = Annotated[int, Field(ge=100, le=599)]
+
+
 class Completion(Model):
-    """How the load test knows a workflow has finished."""
+    """How the load test knows a workflow has finished: a JSON status field, the HTTP status code, or both.
+
+    With code lists, a poll answered with a ``pending_status`` code means still running, a
+    ``failed_status`` code means failed and a ``done_status`` code means over: completed when
+    ``status_pointer`` is null (the code alone decides), else judged by the field. With a
+    ``pending`` list, a field value in none of ``done``, ``failed`` and ``pending`` is a protocol
+    error; without it, any other value means still running.
+    """
 
     mode: Literal["sync", "poll"] = Field(default="poll", description="sync: the start response means done")
-    status_path: str = Field(default="/workflows/{id}", description="status URL; {id} is replaced")
-    status_pointer: str = Field(default="/status", description="JSON pointer to the status field")
+    status_path: str = Field(default="/workflows/{id}", description="status URL; {id} and ${ENV} are replaced")
+    status_pointer: str | None = Field(
+        default="/status", description="JSON pointer to the status field; null: the status code alone decides"
+    )
     done: tuple[str, ...] = Field(default=("completed",), min_length=1, description="status values meaning success")
     failed: tuple[str, ...] = Field(default=("failed", "lost"), description="status values meaning failure")
+    pending: tuple[str, ...] = Field(
+        default=(), description="status values meaning still running; if given, any other value is an error"
+    )
+    pending_status: tuple[HttpStatus, ...] = Field(default=(), description="HTTP codes meaning still running")
+    done_status: tuple[HttpStatus, ...] = Field(default=(), description="HTTP codes meaning the workflow is over")
+    failed_status: tuple[HttpStatus, ...] = Field(default=(), description="HTTP codes meaning the workflow failed")
     poll_interval: Duration = Field(default=0.05, gt=0, description="time between status polls")
+
+    @model_validator(mode="after")
+    def _decidable(self) -> Completion:
+        if self.status_pointer is None and not self.done_status:
+            raise ValueError("status_pointer: null needs done_status, the HTTP codes that mean the workflow is over")
+        if self.status_pointer and not self.status_pointer.startswith("/"):
+            raise ValueError("status_pointer: a JSON pointer starts with '/', e.g. /status")
+        pending, done, failed = set(self.pending_status), set(self.done_status), set(self.failed_status)
+        shared = (pending & done) | (pending & failed) | (done & failed)
+        if shared:
+            raise ValueError(
+                f"HTTP code {min(shared)} is in more than one of pending_status, done_status, failed_status"
+            )
+        return self
 
 
 class Target(Model):

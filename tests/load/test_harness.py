@@ -128,14 +128,14 @@ def test_generic_adapter_polls_an_async_job_api_with_a_secret_header(
             "failed": ["ERROR"],
             "poll_interval": "20ms",
         },
-        "headers": {"Authorization": "Bearer ${EVALKIT_TEST_TOKEN}"},
+        "headers": {"Authorization": "Bearer ${EVALKIT_SECRET_TEST_TOKEN}"},
     }
     _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
-    with pytest.raises(TargetError, match="EVALKIT_TEST_TOKEN"):
+    with pytest.raises(TargetError, match="EVALKIT_SECRET_TEST_TOKEN"):
         run_load_test(
             LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "refused")
         )
-    monkeypatch.setenv("EVALKIT_TEST_TOKEN", "s3cret")
+    monkeypatch.setenv("EVALKIT_SECRET_TEST_TOKEN", "s3cret")
     metrics = metrics_of(
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
     )

@@ -108,9 +108,11 @@ def test_adapter_pointer_body_headers_and_statuses() -> None:
         resolve_pointer(document, "/data/missing")
     body = render_body({"n": "{{seq}}", "ref": "order-{{seq}}-{{uuid}}", "list": ["{{uuid}}", 3]}, 7, "U")
     assert body == {"n": 7, "ref": "order-7-U", "list": ["U", 3]}
-    assert expand_headers({"Authorization": "Bearer ${T}"}, {"T": "abc"}) == {"Authorization": "Bearer abc"}
-    with pytest.raises(TargetError, match=r"\$\{T\}"):
-        expand_headers({"Authorization": "Bearer ${T}"}, {})
+    assert expand_headers({"Authorization": "Bearer ${EVALKIT_SECRET_T}"}, {"EVALKIT_SECRET_T": "abc"}) == {
+        "Authorization": "Bearer abc"
+    }
+    with pytest.raises(TargetError, match=r"\$\{EVALKIT_SECRET_T\}"):
+        expand_headers({"Authorization": "Bearer ${EVALKIT_SECRET_T}"}, {})
     completion = Completion(done=("DONE",), failed=("ERROR", "lost"))
     assert [classify_status(v, completion) for v in ("DONE", "ERROR", "lost", "RUNNING")] == [
         "completed",

@@ -1,99 +1,232 @@
 """One workflow's journey through the target's API, timed from its intended start.
 
 A workflow greenlet sends the start request, then either reads the outcome from the synchronous
-answer or polls the status URL until a done or failed value, a deadline, or the end of the
-stage's drain (when the stage kills it: a timeout). Every duration is measured from the
-*intended* start, so a late send or a slow answer shows in the latency instead of hiding
+answer or polls the status URL until a done or failed value (or status code), a deadline, or the
+end of the stage's drain (when the stage kills it: a timeout). Every duration is measured from
+the *intended* start, so a late send or a slow answer shows in the latency instead of hiding
 (coordinated omission). HTTP requests go through Locust's ``FastHttpSession``, so Locust's own
 statistics see every real request and nothing else: workflow metrics go to the ``StageRecorder``.
+
+**What each workflow leaves behind**, beside its outcome: how many requests it sent (starts,
+retries and polls: polls are load the platform serves), and, when it ended in error, the class
+of the answer that ended it (``evalkit.load.failures``). A start answered 429/503 is
+back-pressure: retried after ``Retry-After`` when the target allows start retries, else the
+workflow is ``rejected``. A start call that got no answer at all (refused, timed out) leaves the
+workflow ``lost`` with no cycle time: nothing the engine did can be timed.
+
+**Polling without drowning the generator.** Polls grow with the backlog over the poll interval,
+so a saturated target could make the generator, not the target, the bottleneck. At most
+``MAX_POLLS_IN_FLIGHT`` polls of one process are outstanding at once; a workflow whose poll had
+to wait for a free slot, or was answered 429/503 or not at all, doubles its own poll interval (up
+to ``MAX_BACKOFF`` times the configured one) and an ordinary "still running" answer halves it
+again. Every sleep between polls is jittered, so backed-off workflows do not poll in lockstep.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
+import uuid as uuids
 from typing import Any
 from urllib.parse import quote
 
 import gevent
+import gevent.lock
 from locust.contrib.fasthttp import FastHttpSession
 
+from evalkit.load.failures import BACK_PRESSURE, error_class, retry_after
 from evalkit.load.recording import Outcome, StageRecorder
 from evalkit.load.spec import GeneratorSpec
-from evalkit.load.targets import classify_status, expand_headers, render_body, resolve_pointer
+from evalkit.load.targets import (
+    check_host_allowed,
+    classify_status,
+    expand_target,
+    render_body,
+    render_text,
+    resolve_pointer,
+)
 from evalkit.study import Target
 
-__all__ = ["WorkflowClient", "client_for"]
+__all__ = ["MAX_BACKOFF", "MAX_POLLS_IN_FLIGHT", "WorkflowClient", "client_for"]
+
+#: Status polls one generator process keeps outstanding at most; more wait for a free slot.
+MAX_POLLS_IN_FLIGHT = 200
+#: A backed-off workflow polls at most this many times less often than ``poll_interval``.
+MAX_BACKOFF = 8.0
 
 _START = "start workflow"
 _POLL = "poll status"
-_TIMEOUT_WORDS = ("timeout", "timed out")
+
+
+class _AnswerError(Exception):
+    """An answer that ends (or, for a poll, marks) a workflow in error of one class."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class _Journey:
+    """One workflow's running tally: requests sent, and the class of its last failed answer."""
+
+    __slots__ = ("error", "requests")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.error: str | None = None
 
 
 class WorkflowClient:
-    """Starts and follows workflows on one target."""
+    """Starts and follows workflows on one target (whose ``${NAME}`` references are already expanded)."""
 
-    def __init__(self, session: FastHttpSession, target: Target, headers: dict[str, str], late_after: float) -> None:
+    def __init__(
+        self,
+        session: FastHttpSession,
+        target: Target,
+        headers: dict[str, str],
+        late_after: float,
+        jitter: random.Random | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.session = session
         self.target = target
         self.headers = {"Content-Type": "application/json", "Accept": "application/json", **headers}
         self.late_after = late_after
+        self.connect_timeout = connect_timeout
         self._complaints = 0
+        self._poll_slots = gevent.lock.BoundedSemaphore(MAX_POLLS_IN_FLIGHT)
+        self._jitter = jitter if jitter is not None else random.Random(0)
+        start = target.start
+        # The scheduler draws seeded UUIDs for the body; a path or id template needs one too.
+        self._needs_uuid = "{{uuid}}" in start.path + (start.id or "")
 
     def run(self, recorder: StageRecorder, offset: float, intended: float, seq: int, uuid: str) -> None:
         """One workflow, from its intended start (``time.monotonic()`` seconds) to its end."""
         recorder.started(offset, time.monotonic() - intended, self.late_after)
+        if not uuid and self._needs_uuid:
+            uuid = str(uuids.uuid4())
+        journey = _Journey()
         ended = False
         try:
-            outcome = self._follow(recorder, offset, intended, seq, uuid)
+            outcome = self._follow(recorder, journey, offset, intended, seq, uuid)
             ended = True
-            recorder.ended(offset, outcome, time.monotonic() - intended)
-        except Exception as error:  # noqa: BLE001 - a target answering nonsense must not stop the load test
+            error = journey.error if outcome in ("lost", "timeout") else None
+            recorder.ended(offset, outcome, time.monotonic() - intended, error=error, requests=journey.requests)
+        except Exception as failure:  # noqa: BLE001 - a target answering nonsense must not stop the load test
             ended = True
-            self._complain(error)
-            recorder.ended(offset, "lost", time.monotonic() - intended)
+            self._complain(failure)
+            elapsed = time.monotonic() - intended
+            recorder.ended(offset, "lost", elapsed, error="protocol", requests=journey.requests)
         finally:
             if not ended:  # killed at the end of the drain: given up on
-                recorder.ended(offset, "timeout", time.monotonic() - intended)
+                recorder.ended(offset, "timeout", time.monotonic() - intended, requests=journey.requests)
 
-    def _follow(self, recorder: StageRecorder, offset: float, intended: float, seq: int, uuid: str) -> Outcome:
+    def _follow(
+        self, recorder: StageRecorder, journey: _Journey, offset: float, intended: float, seq: int, uuid: str
+    ) -> Outcome:
         start = self.target.start
-        body = None if start.body is None else json.dumps(render_body(start.body, seq, uuid))
-        response = self.session.request(start.method, start.path, name=_START, data=body, headers=self.headers)
+        workflow_id = render_text(start.id, seq, uuid) if start.id is not None else ""
+        path = render_text(start.path, seq, uuid, workflow_id)
+        body = None if start.body is None else json.dumps(render_body(start.body, seq, uuid, workflow_id))
+        response, elapsed = self._start(journey, path, body, intended)
+        code = response.status_code or 0
+        if not code:  # no answer at all: no cycle time, an error of its class
+            journey.error = error_class(0, getattr(response, "error", None), elapsed, self.connect_timeout)
+            return "lost"
         recorder.start_answered(offset, time.monotonic() - intended)
-        if not _ok(response):
-            return "timeout" if _timed_out(response) else "lost"
-        document = _json(response)
-        if self.target.completion.mode == "sync":
-            return self._synchronous_outcome(document)
-        workflow_id = resolve_pointer(document, start.id_pointer)
-        return self._poll(str(workflow_id), intended)
-
-    def _synchronous_outcome(self, document: Any) -> Outcome:
-        """A synchronous answer means the workflow is over; its status field, if any, says how."""
-        completion = self.target.completion
+        if code in BACK_PRESSURE:
+            return "rejected"
         try:
-            status = classify_status(resolve_pointer(document, completion.status_pointer), completion)
-        except LookupError:
-            return "completed"
-        return status or "completed"
+            if self.target.completion.mode == "sync":
+                return self._judge(response, synchronous=True) or "completed"
+            if not 200 <= code < 300:
+                raise _AnswerError(error_class(code, None, elapsed, self.connect_timeout) or "protocol")
+            if start.id is None:
+                try:
+                    workflow_id = str(resolve_pointer(_json(response), start.id_pointer))
+                except LookupError:
+                    raise _AnswerError("protocol") from None
+        except _AnswerError as failure:
+            journey.error = failure.kind
+            return "lost"
+        return self._poll(recorder, journey, workflow_id, intended - offset, intended)
 
-    def _poll(self, workflow_id: str, intended: float) -> Outcome:
+    def _start(self, journey: _Journey, path: str, body: str | None, intended: float) -> tuple[Any, float]:
+        """Send the start call, retrying back-pressure as the target allows; the last answer and its duration."""
+        start = self.target.start
+        deadline = intended + self.target.workflow_timeout
+        tries = 0
+        while True:
+            journey.requests += 1
+            sent = time.monotonic()
+            response = self.session.request(start.method, path, name=_START, data=body, headers=self.headers)
+            elapsed = time.monotonic() - sent
+            if (response.status_code or 0) not in BACK_PRESSURE or tries >= start.retries:
+                return response, elapsed
+            wait = retry_after(getattr(response, "headers", None), start.retry_delay)
+            if time.monotonic() + wait >= deadline:
+                return response, elapsed
+            tries += 1
+            gevent.sleep(wait)
+
+    def _judge(self, response: Any, *, synchronous: bool) -> Outcome | None:
+        """What an answer says: an outcome, ``None`` while running, or a ``_AnswerError`` of its class."""
+        completion = self.target.completion
+        code = response.status_code or 0
+        if code in completion.pending_status:
+            return None
+        if code in completion.failed_status:
+            return "failed"
+        expected = code in completion.done_status if completion.done_status else 200 <= code < 300
+        if not expected:
+            raise _AnswerError(error_class(code, None, 0.0, self.connect_timeout) or "protocol")
+        if completion.status_pointer is None:
+            return "completed"
+        try:
+            value = resolve_pointer(_json(response), completion.status_pointer)
+        except LookupError:
+            if synchronous:  # a synchronous answer means the workflow is over, field or not
+                return "completed"
+            raise _AnswerError("protocol") from None
+        try:
+            status = classify_status(value, completion)
+        except ValueError:
+            raise _AnswerError("protocol") from None
+        return status or ("completed" if synchronous else None)
+
+    def _poll(
+        self, recorder: StageRecorder, journey: _Journey, workflow_id: str, origin: float, intended: float
+    ) -> Outcome:
         completion = self.target.completion
         path = completion.status_path.replace("{id}", quote(workflow_id, safe=""))
         deadline = intended + self.target.workflow_timeout
+        base = interval = completion.poll_interval
         while time.monotonic() < deadline:
-            gevent.sleep(min(completion.poll_interval, max(deadline - time.monotonic(), 0)))
-            response = self.session.request("GET", path, name=_POLL, headers=self.headers)
-            if not _ok(response):  # a failed poll is retried until the deadline
+            pause = interval * self._jitter.uniform(0.9, 1.1)
+            gevent.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+            crowded = self._poll_slots.locked()
+            with self._poll_slots:
+                journey.requests += 1
+                sent = time.monotonic()
+                response = self.session.request("GET", path, name=_POLL, headers=self.headers)
+            code = response.status_code or 0
+            if not code or code in BACK_PRESSURE:  # a failed poll is retried until the deadline
+                journey.error = error_class(code, getattr(response, "error", None), time.monotonic() - sent, 0.0)
+                interval = min(interval * 2, base * MAX_BACKOFF)
                 continue
             try:
-                status = classify_status(resolve_pointer(_json(response), completion.status_pointer), completion)
-            except LookupError:
+                status = self._judge(response, synchronous=False)
+            except _AnswerError as failure:
+                journey.error = failure.kind
+                if failure.kind == "protocol" and completion.pending:
+                    return "lost"  # a status value the target's lists do not know: reading on cannot help
+                interval = min(interval * 2, base * MAX_BACKOFF)
                 continue
             if status is not None:
                 return status
+            interval = min(interval * 2, base * MAX_BACKOFF) if crowded else max(interval / 2, base)
         return "timeout"
 
     def _complain(self, error: Exception) -> None:
@@ -104,29 +237,23 @@ class WorkflowClient:
 
 def client_for(spec: GeneratorSpec, request_event: Any) -> WorkflowClient:
     """A client for the spec's target whose requests fire ``request_event`` (Locust's statistics)."""
-    target = Target.model_validate(spec.target)
+    # Variables are expanded here, from this process's environment and under its allow-list
+    # (evalkit.load.targets): a remote worker needs its own.
+    target = expand_target(Target.model_validate(spec.target))
+    check_host_allowed(target.base_url)
     synchronous = target.completion.mode == "sync"
+    # Shorter than the request timeout, so a timeout can be told to be the connect's (failures.error_class).
+    connect_timeout = min(target.timeout / 2, 5.0)
     session = FastHttpSession(
         target.base_url,
         request_event=request_event,
         user=None,
         concurrency=spec.max_in_flight,
         network_timeout=max(target.timeout, target.workflow_timeout) if synchronous else target.timeout,
-        connection_timeout=min(target.timeout, 10.0),
+        connection_timeout=connect_timeout,
+        max_retries=1,  # a stale keep-alive connection, not a slow target: the poll loop retries itself
     )
-    # Secrets are expanded here, from this process's environment: a remote worker needs its own.
-    return WorkflowClient(session, target, expand_headers(target.headers), spec.late_after)
-
-
-def _ok(response: Any) -> bool:
-    return 200 <= (response.status_code or 0) < 300 and getattr(response, "error", None) is None
-
-
-def _timed_out(response: Any) -> bool:
-    error = getattr(response, "error", None)
-    if error is None:
-        return False
-    return isinstance(error, TimeoutError) or any(word in str(error).lower() for word in _TIMEOUT_WORDS)
+    return WorkflowClient(session, target, target.headers, spec.late_after, connect_timeout=connect_timeout)
 
 
 def _json(response: Any) -> Any:
