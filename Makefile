@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint browser bench clean
+.PHONY: run test lint browser graphviz bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(PYTHON) -m evalkit run $(ARGS)
 
 ## make test: lint, then the whole test suite (browser tests included)
-test: $(STAMP) browser
+test: $(STAMP) browser graphviz
 	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
@@ -33,6 +33,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium (browser tests will be skipped)"; fi; }
+
+## Debian's Graphviz for the report's process map (the graphviz Python package drives its `dot`).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else echo "graphviz is missing: sudo apt-get install graphviz (the report shows a note instead of the process map)"; fi; }
 
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PYTHON) $$script; done

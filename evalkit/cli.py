@@ -14,7 +14,7 @@ import sys
 import typer
 
 from evalkit import __version__
-from evalkit.commands import register_all
+from evalkit.commands import import_bpmn, register_all
 from evalkit.errors import EvalkitError
 
 __all__ = ["app", "main"]
@@ -45,6 +45,7 @@ def _root(
 
 
 register_all(app)
+import_bpmn.register(app)  # evalkit import-bpmn (issue 12)
 
 
 def _is_usage_error(error: Exception) -> bool:

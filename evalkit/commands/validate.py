@@ -18,7 +18,7 @@ def summarise(path: Path) -> str:
     from evalkit.units import format_duration, format_rate
 
     study, scorecard = load_study_with_scorecard(path)
-    steps = study.workload.process.steps
+    steps = study.workload.steps
     designs = ", ".join(f"{c.name} ({c.design})" for c in study.candidates)
     multiples = ", ".join(f"{m:g}x" for m in study.traffic.multiples)
     warnings = "".join(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from evalkit.errors import StudyError
+from evalkit.study.placeholders import find_placeholders
 from evalkit.study.references import Problem, check_study, check_study_against_scorecard
 from evalkit.study.scorecard import Scorecard
 from evalkit.study.study import Study
@@ -224,6 +225,7 @@ def read_study_data(path: str | Path) -> tuple[dict[str, Any], LineMap]:
 def validate_study_data(data: dict[str, Any], lines: LineMap, path: str | Path) -> Study:
     """Validate a study's data and its internal cross-references (not its scorecard's)."""
     path = Path(path)
+    _raise_problems([(p, "still TODO: fill in this value") for p in find_placeholders(data)], lines, path)
     study = _validate(Study, data, lines, path)
     _raise_problems(check_study(study), lines, path)
     return study
