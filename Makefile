@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint browser graphviz bench clean
+.PHONY: run test lint browser graphviz bench clean platform-deps platform-up platform-down test-platforms
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +42,21 @@ graphviz:
 
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PYTHON) $$script; done
+
+## Real engines (platforms/): the Python packages of the kits, a kit up or down, their tests.
+platform-deps: $(STAMP)
+	$(PYTHON) -m pip install --quiet -e '.[platforms]'
+
+## make platform-up NAME=celery (also temporal, restate): install if needed, start on 127.0.0.1
+platform-up: platform-deps
+	$(PYTHON) -m evalkit platform up $(NAME)
+
+platform-down: $(STAMP)
+	$(PYTHON) -m evalkit platform down $(NAME)
+
+## make test-platforms: the kits other than Celery (marked `platforms`; Celery runs in `make test`)
+test-platforms: platform-deps
+	$(PYTHON) -m pytest -m platforms tests/platforms $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
