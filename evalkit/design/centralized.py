@@ -12,7 +12,7 @@ Parameters (``CentralizedParameters``): engine_workers (count, default 8), dispa
 
 from __future__ import annotations
 
-from evalkit.design.common import resolution, study_pools, system_components, work
+from evalkit.design.common import resolution, step_work, study_pools, system_components
 from evalkit.design.process import Plan
 from evalkit.design.spec import Component, DesignSpec, Hold, Pool, StepVisits
 from evalkit.dists import constant
@@ -33,7 +33,9 @@ def build(study: Study, candidate: Candidate, plan: Plan) -> DesignSpec:
     steps = []
     for step in plan.steps:
         person = resolution(step)
-        steps.append(StepVisits((work(step), *transition), (person, *transition) if person else ()))
+        # A gateway is decided inside the transition that made it ready: it costs nothing.
+        attempt = () if step.kind == "gateway" else (*step_work(step), *transition)
+        steps.append(StepVisits(attempt, (person, *transition) if person else ()))
     pools = (
         *study_pools(study),
         Pool("engine", "engine", parameters.engine_workers, orchestration=True),

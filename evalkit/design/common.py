@@ -9,10 +9,10 @@ their own pools, visits and components around these.
 from __future__ import annotations
 
 from evalkit.design.process import StepPlan
-from evalkit.design.spec import Component, Hold, Pool
+from evalkit.design.spec import Component, Delay, Hold, Pool, Visit
 from evalkit.study import Study
 
-__all__ = ["resolution", "study_pools", "system_components", "work"]
+__all__ = ["resolution", "step_work", "study_pools", "system_components", "work"]
 
 
 def study_pools(study: Study) -> tuple[Pool, ...]:
@@ -25,6 +25,18 @@ def study_pools(study: Study) -> tuple[Pool, ...]:
 def work(step: StepPlan) -> Hold:
     """The step's own work: a drawn service time on its system or staff pool."""
     return Hold(step.station, step.service, drawn=True)
+
+
+def step_work(step: StepPlan) -> tuple[Visit, ...]:
+    """What an attempt of the step does before the design records it.
+
+    Work on its pool; a wait is a drawn pure delay (it holds nothing); a gateway does nothing.
+    """
+    if step.kind == "wait":
+        return (Delay(step.service, drawn=True),)
+    if step.kind == "gateway":
+        return ()
+    return (work(step),)
 
 
 def resolution(step: StepPlan) -> Hold | None:

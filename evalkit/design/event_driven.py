@@ -20,7 +20,7 @@ on_outage (buffer | fail), tracing_overhead (s per event, 0.5 ms).
 
 from __future__ import annotations
 
-from evalkit.design.common import resolution, study_pools, system_components, work
+from evalkit.design.common import resolution, step_work, study_pools, system_components, work
 from evalkit.design.process import Plan
 from evalkit.design.spec import AwaitUp, Component, Delay, DesignSpec, Hold, Occupy, Pool, Redelivery, StepVisits
 from evalkit.dists import constant
@@ -40,10 +40,16 @@ def build(study: Study, candidate: Candidate, plan: Plan) -> DesignSpec:
     duplicates = parameters.duplicate_probability if parameters.delivery == "at-least-once" else 0.0
     steps, consumers = [], []
     for step in plan.steps:
+        person = resolution(step)
+        if step.kind != "work":
+            # A wait holds no consumer: the outside event is published when it comes. A gateway
+            # is the previous consumer choosing which event to publish: it costs nothing.
+            attempt = (*step_work(step), publish) if step.kind == "wait" else ()
+            steps.append(StepVisits(attempt))
+            continue
         group = f"consumers:{step.id}"
         units = parameters.step_concurrency.get(step.id, parameters.consumer_concurrency)
         consumers.append(Pool(group, "consumers", units, orchestration=True))
-        person = resolution(step)
         attempt = (*receive, Occupy(group, (work(step),), duplicates), publish)
         steps.append(StepVisits(attempt, (person, publish) if person else ()))
     pools = (*study_pools(study), Pool("broker", "broker", 1, count=parameters.partitions), *consumers)

@@ -15,7 +15,7 @@ coordinator_workers (count, 4), coordinator_time (s, 4 ms), handoff_latency (s, 
 
 from __future__ import annotations
 
-from evalkit.design.common import resolution, study_pools, system_components, work
+from evalkit.design.common import resolution, step_work, study_pools, system_components
 from evalkit.design.domains import domain_setting, step_domains
 from evalkit.design.process import START, Plan
 from evalkit.design.spec import Component, Delay, DesignSpec, Handoff, Hold, Pool, StepVisits, Visit
@@ -44,7 +44,9 @@ def build(study: Study, candidate: Candidate, plan: Plan) -> DesignSpec:
     steps = []
     for step in plan.steps:
         transition, person = transitions[domains[step.index]], resolution(step)
-        steps.append(StepVisits((work(step), *transition), (person, *transition) if person else ()))
+        # A gateway is decided inside the transition that made it ready: it costs nothing.
+        attempt = () if step.kind == "gateway" else (*step_work(step), *transition)
+        steps.append(StepVisits(attempt, (person, *transition) if person else ()))
     handoff = (Hold("coordinator", constant(parameters.coordinator_time)), Delay(constant(parameters.handoff_latency)))
     return DesignSpec(
         candidate=candidate.name,

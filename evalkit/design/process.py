@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evalkit.dists import DistributionSpec
+from evalkit.dists import DistributionSpec, constant
 from evalkit.study import Step, Study
 from evalkit.study.workload import ExceptionSpec
 
@@ -37,6 +37,9 @@ class StepPlan:
     exception: ExceptionSpec | None
     predecessors: tuple[int, ...]
     successors: tuple[int, ...]
+    #: ``work`` (a system or staff pool), ``wait`` (an outside event: ``service`` is its delay) or
+    #: ``gateway`` (a decision with no work); routing in ``evalkit.design.routing``.
+    kind: str = "work"
 
     @property
     def station(self) -> str:
@@ -72,10 +75,12 @@ class Plan:
                 exception=step.exception,
                 predecessors=tuple(index[d] for d in step.after),
                 successors=tuple(successors[step.id]),
+                kind="wait" if step.wait is not None else ("gateway" if step.is_gateway else "work"),
             )
             for i, step in enumerate(ordered)
         )
-        file_order = [index[s.id] for s in study.workload.process.steps if not s.after]  # type: ignore[union-attr]
+        # Every workflow type's first steps (``evalkit.design.routing`` says which type has which).
+        file_order = [index[s.id] for s in study.workload.steps if not s.after]
         waiting = tuple(max(1, len(step.predecessors)) for step in steps)
         return cls(steps=steps, roots=tuple(file_order), waiting=waiting)
 
@@ -90,5 +95,10 @@ class Plan:
 def _service(study: Study, step: Step) -> DistributionSpec:
     if step.service_time is not None:
         return step.service_time
+    if step.wait is not None:  # a wait's "service" is its event's delay: dealt like a service time
+        process = next(p for p in study.workload.processes if step in p.steps)
+        return process.event(step.wait).delay
+    if step.is_gateway:
+        return constant(0.0)
     assert step.system is not None  # a step without its own service time calls a system
     return study.system(step.system).service_time

@@ -90,9 +90,11 @@ class Hold:
 
 @dataclass(frozen=True)
 class Delay:
-    """A pure delay: no resource, no queue (network latency, a consumer's poll)."""
+    """A pure delay: no resource, no queue (network latency, a consumer's poll, a wait for an event)."""
 
     time: DistributionSpec
+    #: The duration comes from the draw source (a wait's dealt delay); ``time`` is its law.
+    drawn: bool = False
 
 
 @dataclass(frozen=True)
