@@ -80,9 +80,10 @@ def stage_table(table, study):  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     from evalkit.load import check_thresholds
+    from evalkit.load.failures import describe_errors
 
     out = Table(title="load test: one row per stage (workflow metrics, not HTTP statistics)")
-    for header in ("candidate", "multiple", *(c[0] for c in _COLUMNS), "saturated", "SLO"):
+    for header in ("candidate", "multiple", *(c[0] for c in _COLUMNS), "saturated", "SLO", "error classes"):
         out.add_column(header, justify="left" if header == "candidate" else "right")
     frame = table.frame
     for (candidate, multiple), rows in frame.groupby(["candidate", "multiple"], sort=False):
@@ -92,7 +93,7 @@ def stage_table(table, study):  # type: ignore[no-untyped-def]
         verdict = "FAIL " + ",".join(failed) if failed else "pass"
         cells = [_cell(metrics.get(metric, math.nan), kind) for _, metric, kind in _COLUMNS]
         saturated = "yes" if metrics.get("saturated", 0) >= 1 else "no"
-        out.add_row(candidate, f"{multiple:g}x", *cells, saturated, verdict)
+        out.add_row(candidate, f"{multiple:g}x", *cells, saturated, verdict, describe_errors(metrics))
     return out
 
 

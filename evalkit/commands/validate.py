@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from evalkit.errors import StudyError
+from evalkit.errors import InputError
 
 __all__ = ["register", "summarise"]
 
@@ -39,13 +39,25 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def validate(
         studies: list[Path] = typer.Argument(..., help="Study files to check."),
+        allow_env: list[str] | None = typer.Option(
+            None, "--allow-env", help="Also let studies read this environment variable (repeatable)."
+        ),
+        allow_host: list[str] | None = typer.Option(
+            None, "--allow-host", help="Allow this link-local or metadata target host (repeatable)."
+        ),
     ) -> None:
-        """Check study files (and their scorecards); print a short summary of each valid one."""
+        """Check study files (and their scorecards); print a short summary of each valid one and its target hosts."""
+        from evalkit.load.targets import allow, describe_targets
+        from evalkit.study import load_study
+
+        allow(allow_env or (), allow_host or ())
         failed = 0
         for path in studies:
             try:
                 print(summarise(path))
-            except StudyError as error:
+                for line in describe_targets(load_study(path)):
+                    print(f"{path}: {line}")
+            except InputError as error:  # a StudyError, or a target a run would refuse
                 failed += 1
                 print(f"evalkit: error: {error}", file=sys.stderr)
         if failed:

@@ -29,7 +29,7 @@ from evalkit.load.plan import FleetConfig, LoadPlan
 from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
-from evalkit.load.targets import ResolvedTarget, check_reachable, check_same_host, expand_headers, resolve_target
+from evalkit.load.targets import ResolvedTarget, check_reachable, check_target, resolve_target
 from evalkit.load.thresholds import all_passed, check_thresholds
 from evalkit.results import Observation, ResultTable, observations
 from evalkit.study import Study
@@ -174,8 +174,7 @@ def run_load_test(
     if plan.base_url is not None and time_scale is None and study.candidate(candidate).target is None:
         time_scale = _platform_time_scale(plan.base_url)
     resolved = resolve_target(study, candidate, plan.base_url, time_scale=time_scale, synchronous=plan.synchronous)
-    expand_headers(resolved.target.headers)  # a missing secret is refused before anything starts
-    check_same_host(resolved.target)
+    check_target(resolved.target)  # variables, hosts: refused before anything is sent (evalkit.load.targets)
     check_reachable(resolved.target.base_url)
     timing = stage_timing(study, plan.stage_seconds)
     plans = _plans(study, stages, resolved)

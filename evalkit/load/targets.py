@@ -45,6 +45,7 @@ __all__ = [
     "check_reachable",
     "check_same_host",
     "check_target",
+    "describe_targets",
     "classify_status",
     "expand_headers",
     "expand_target",
@@ -290,6 +291,25 @@ def target_hosts(study: Study) -> list[tuple[str, str]]:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             hosts.append((candidate.name, f"{parts.scheme}://{parts.hostname}:{port}"))
     return hosts
+
+
+def describe_targets(study: Study, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per live target a run contacts, after the checks a run makes before sending anything.
+
+    A variable the study may not read, or a guarded host, raises ``InputError``; a variable that
+    is allowed but not set yet is noted on the line (the run itself will refuse it).
+    """
+    lines = []
+    for candidate, host in target_hosts(study):
+        target = study.candidate(candidate).target
+        assert target is not None
+        note = ""
+        try:
+            check_target(target, environ)
+        except TargetError as error:
+            note = f" (before a run: {error})"
+        lines.append(f"target host: {host} ({candidate}){note}")
+    return lines
 
 
 def check_reachable(base_url: str, timeout: float = 3.0) -> None:

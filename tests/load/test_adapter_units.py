@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,6 +26,8 @@ from evalkit.load.targets import (
 )
 from evalkit.study import Target
 from evalkit.study.candidates import Completion
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_paths_and_ids_take_seq_uuid_and_the_chosen_id() -> None:
@@ -143,3 +146,30 @@ def test_rejections_requests_and_classes_are_cohort_counts() -> None:
     assert describe_errors(metrics) == "read-timeout 1, 5xx 1, rejected 1 (25.0%)"
     assert describe_errors({}) == "-"
     assert math.isnan(failure_metrics(StageRecorder(0.0, 1.0, 0.1))["rejected_share"])
+
+
+def test_validate_prints_every_target_host_and_refuses_a_metadata_one(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    study = yaml.safe_load((ROOT / "scenarios" / "order-fulfillment.yaml").read_text(encoding="utf-8"))
+    study["scorecard"] = str(ROOT / "scorecards" / "orchestration-platform.yaml")
+    study["candidates"][1]["target"] = {"base_url": "http://127.0.0.1:5566", "completion": {"mode": "sync"}}
+    study["candidates"][2]["target"] = {"base_url": "http://169.254.169.254", "completion": {"mode": "sync"}}
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    command = [sys.executable, "-m", "evalkit", "validate", str(path)]
+    refused = subprocess.run(command, capture_output=True, text=True, check=False, env=_without_allow_lists())
+    assert refused.returncode == 2 and "--allow-host 169.254.169.254" in refused.stderr
+    allowed = subprocess.run([*command, "--allow-host", "169.254.169.254"], capture_output=True, text=True, check=False)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "target host: http://127.0.0.1:5566 (Domain Mesh)" in allowed.stdout
+    assert "target host: http://169.254.169.254:80 (Event Fabric)" in allowed.stdout
+
+
+def _without_allow_lists() -> dict[str, str]:
+    import os
+
+    return {name: value for name, value in os.environ.items() if name not in (ALLOW_ENV, ALLOW_HOSTS)}
