@@ -21,6 +21,8 @@ __all__ = [
     "DEGRADATION_CLASSES",
     "is_result_metric",
     "result_unit",
+    "TYPE_METRICS",
+    "split_workflow_type",
 ]
 
 #: metric -> unit, for rows of results.csv.
@@ -134,10 +136,26 @@ METRICS_FROM_FAULTS: Final[frozenset[str]] = frozenset({"recovery_time", "stalle
 DEGRADATION_CLASSES: Final[tuple[str, ...]] = ("linear", "superlinear", "exponential")
 
 
+#: Metrics also kept per workflow type of a mix, as ``<metric>@<type>`` (the whole is the plain name).
+TYPE_METRICS: Final[tuple[str, ...]] = (
+    "started", "completed", "failed", "lost", "error_rate",
+    "cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99",
+)  # fmt: skip
+
+
+def split_workflow_type(name: str) -> tuple[str, str]:
+    """``cycle_time_p95@referred`` -> (``cycle_time_p95``, ``referred``); a plain name's type is ``all``."""
+    metric, _, workflow_type = name.partition("@")
+    return metric, workflow_type or "all"
+
+
 def is_result_metric(name: str) -> bool:
-    """True for a fixed result metric or a ``prefix:resource`` one."""
+    """True for a fixed result metric, a ``prefix:resource`` one, or a per-type ``metric@type``."""
     if name in RESULT_METRICS:
         return True
+    metric, _, workflow_type = name.partition("@")
+    if workflow_type:
+        return metric in TYPE_METRICS
     prefix, _, resource = name.partition(":")
     return bool(resource) and prefix in RESOURCE_METRIC_PREFIXES
 
@@ -146,6 +164,9 @@ def result_unit(name: str) -> str:
     """The unit of a result metric; raises ``KeyError`` for an unknown one."""
     if name in RESULT_METRICS:
         return RESULT_METRICS[name]
+    metric, _, workflow_type = name.partition("@")
+    if workflow_type and metric in TYPE_METRICS:
+        return RESULT_METRICS[metric]
     prefix, _, resource = name.partition(":")
     if resource and prefix in RESOURCE_METRIC_PREFIXES:
         return RESOURCE_METRIC_PREFIXES[prefix]

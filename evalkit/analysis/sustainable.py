@@ -105,6 +105,13 @@ def _thresholds(study: Study) -> dict[str, float]:
     limits = {"cycle_time_p95": study.slo.p95_cycle_time, "error_rate": study.slo.max_error_rate}
     if study.slo.p99_cycle_time is not None:
         limits["cycle_time_p99"] = study.slo.p99_cycle_time
+    # A mix: every workflow type meets its own SLO too (``metric@type`` rows, docs/models.md).
+    for process in study.workload.processes if study.workload.mixed else ():
+        slo = study.workflow_slo(process.name)
+        limits[f"cycle_time_p95@{process.name}"] = slo.p95_cycle_time
+        limits[f"error_rate@{process.name}"] = slo.max_error_rate
+        if slo.p99_cycle_time is not None:
+            limits[f"cycle_time_p99@{process.name}"] = slo.p99_cycle_time
     return limits
 
 
