@@ -1,6 +1,6 @@
 """The one tidy results table that the simulation and the load test both write.
 
-Every measurement is one **Observation**: which source (``sim`` or ``load``), candidate, design,
+Every measurement is one **Observation**: which source (``sim``, ``load`` or ``analytic``), candidate, design,
 scenario (``baseline`` or a fault's name), load multiple and replication it belongs to, and one
 metric with its value and unit. Metric names and units come from ``evalkit.metrics``, so a
 simulated ``cycle_time_p95`` and a measured one land in the same column of the same chart.
@@ -34,7 +34,7 @@ __all__ = [
     "t_interval",
 ]
 
-Source = Literal["sim", "load"]
+Source = Literal["sim", "load", "analytic"]
 COLUMNS: tuple[str, ...] = (
     "source",
     "candidate",

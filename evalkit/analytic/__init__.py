@@ -8,3 +8,23 @@ cell, so it can screen large sweeps and fit calibrations.
 
 ``evalkit.analytic.queues`` holds the closed forms (re-exported as ``evalkit.theory``).
 """
+
+from evalkit.analytic.cell import AnalyticCell, saturation_multiple, solve_cell
+from evalkit.analytic.source import (
+    ANALYTIC,
+    Disagreement,
+    analytic_disagreements,
+    analytic_rows,
+    analytic_unsupported,
+)
+
+__all__ = [
+    "ANALYTIC",
+    "AnalyticCell",
+    "Disagreement",
+    "analytic_disagreements",
+    "analytic_rows",
+    "analytic_unsupported",
+    "saturation_multiple",
+    "solve_cell",
+]
