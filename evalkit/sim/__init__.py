@@ -3,8 +3,9 @@
 ``plan_cells`` lists a study's cells (candidate × scenario × load multiple × replication),
 ``run_cell`` simulates one, ``run_sweep`` runs many (in parallel if asked) into the shared
 results table, and ``run_until_precise`` adds replications until the p95's confidence interval
-is tight enough. ``docs/models.md`` specifies what each design does; ``evalkit.sim.designs``
-holds one module per design.
+is tight enough. ``docs/models.md`` specifies what each design does; the simulation executes
+each candidate's design spec (``evalkit.design``): ``execute`` runs its visits in SimPy,
+``walker`` walks the process and ``faults`` stops its components.
 """
 
 from evalkit.sim.sequential import run_until_precise

@@ -9,15 +9,19 @@ Drawing a block of 1024 workflows' numbers per NumPy call keeps the cost per num
 
 Everything a design asks for on demand (a retry's new service time and coin, a person's
 resolution time, the automation coin of a human exception, a duplicate delivery's coin and
-work) comes from the streams' ``extra`` generators through ``Batch``es.
+work) comes from the streams' ``extra`` generators through ``Batch``es, in event order: this
+source answers the keyed requests of ``evalkit.design.draws.DrawSource`` but ignores the keys (a
+retry's and a duplicate's service times of one step come from one batch; exception and
+automation coins from another).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from evalkit.design.draws import Dealt
+from evalkit.design.process import Plan
 from evalkit.dists import BATCH_SIZE, Batch, sample
-from evalkit.sim.flow import Plan
 from evalkit.sim.streams import Streams
 
 __all__ = ["Draws"]
@@ -30,20 +34,20 @@ class Draws:
         self._plan = plan
         self._streams = streams
         self._block = block
-        self._rows: list[tuple[list[float], list[float], float]] = []
+        self._rows: list[Dealt] = []
         self._next = 0
         extra = streams.service.extra
-        self.service = [Batch.of(step.service, extra) for step in plan.steps]
-        self.resolution = [
+        self._service = [Batch.of(step.service, extra) for step in plan.steps]
+        self._resolution = [
             Batch.of(step.exception.resolution_time, extra)
             if getattr(step.exception, "resolution_time", None) is not None
             else None
             for step in plan.steps
         ]
-        self.coin = Batch.uniform(streams.exceptions.extra)
-        self.duplicate = Batch.uniform(streams.routing.extra)
+        self._coin = Batch.uniform(streams.exceptions.extra)
+        self._duplicate = Batch.uniform(streams.routing.extra)
 
-    def workflow(self) -> tuple[list[float], list[float], float]:
+    def deal(self) -> Dealt:
         """The next workflow's first-attempt service times, exception coins and partition coin."""
         if self._next == len(self._rows):
             self._rows = self._deal()
@@ -52,11 +56,30 @@ class Draws:
         self._next += 1
         return row
 
-    def _deal(self) -> list[tuple[list[float], list[float], float]]:
+    def service(self, step: int, attempt: int) -> float:
+        return self._service[step]()
+
+    def exception(self, step: int, attempt: int) -> float:
+        return self._coin()
+
+    def automation(self, step: int) -> float:
+        return self._coin()
+
+    def resolution(self, step: int) -> float:
+        return self._resolution[step]()  # type: ignore[misc]  # only steps whose exception goes to people ask
+
+    def duplicate(self, step: int, attempt: int) -> float:
+        return self._duplicate()
+
+    def duplicate_service(self, step: int, attempt: int) -> float:
+        return self._service[step]()
+
+    def _deal(self) -> list[Dealt]:
         size, steps = self._block, self._plan.steps
         service = np.empty((size, len(steps)))
         for column, step in enumerate(steps):
             service[:, column] = sample(step.service, self._streams.service.per_workflow, size)
         luck = self._streams.exceptions.per_workflow.random((size, len(steps)))
         partition = self._streams.routing.per_workflow.random(size)
-        return list(zip(service.tolist(), luck.tolist(), partition.tolist(), strict=True))
+        rows = zip(service.tolist(), luck.tolist(), partition.tolist(), strict=True)
+        return [Dealt(*row) for row in rows]

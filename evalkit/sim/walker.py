@@ -1,20 +1,13 @@
-"""How a workflow walks its process under any design: fork, join, exceptions, outcome.
+"""How a workflow walks its process in the simulation: fork, join, exceptions, outcome.
 
-A workflow starts (the design's ``start``), then every first step becomes ready. A ready step
-runs: its work under the design (``attempt``), and, if that attempt raised its exception, the
-step's handling:
+A workflow starts (the design's start visits), then every first step becomes ready. A ready step
+runs its attempt under the design (the spec's attempt visits, executed by
+``evalkit.sim.execute``) and, if the attempt raised its exception, the exception rules of
+``evalkit.design.rules``: retries with backoff, routing to people (automated or manual), failure
+or the dead-letter queue. The walker carries out the rules' commands in SimPy.
 
-- ``retry``: wait ``backoff × backoff_factor^k`` (k = 0, 1, …) and attempt again, with a fresh
-  service time and coin, up to ``retries`` times (and within the design's own delivery limit).
-  When they run out, ``exhausted: fail`` fails the workflow and ``exhausted: human`` routes it
-  to people as below;
-- ``human``: with probability ``exception_automation`` the platform resolves it itself with one
-  compensating re-attempt that succeeds; otherwise a person resolves it (``manual``: hold
-  ``resolution_time`` on the staff pool) and the step counts as done;
-- ``fail``: the workflow fails at once and its other branches are abandoned.
-
-When a step is done, each edge to a successor is delivered (through a handoff if the design has
-one for that edge); a successor with several predecessors runs once all of its edges have been
+When a step is done, each edge to a successor is delivered (through the spec's handoff visits
+if the edge has any); a successor with several predecessors runs once all of its edges have been
 delivered (join). Parallel branches run as separate SimPy processes; a linear chain stays in one
 process, which is most of the work and the cheapest way to run it. The workflow completes when
 its last step is done, or ends as soon as it fails or is lost.
@@ -22,36 +15,36 @@ its last step is done, or ends as soon as it fails or is lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from simpy.events import Process, Timeout
 
-from evalkit.sim.flow import COMPLETED, FAILED, START, Flow, StepPlan
+from evalkit.design import START, StepPlan
+from evalkit.design.rules import Attempt, Backoff, Manual, Outcome, Raised, handle_exception, raised
+from evalkit.sim.context import CellContext
+from evalkit.sim.execute import Executor
+from evalkit.sim.flow import COMPLETED, FAILED, Flow
 from evalkit.sim.station import Visit
-
-if TYPE_CHECKING:
-    from evalkit.sim.model import Model
 
 __all__ = ["Walker"]
 
 
 class Walker:
-    """Runs workflows through the process under one model's design."""
+    """Runs workflows through the process under one cell's design spec."""
 
-    def __init__(self, model: Model) -> None:
-        self.model = model
-        self.env = model.env
-        self.design = model.design
-        self.steps = model.plan.steps
-        self.roots = model.plan.roots
-        self.automation = model.candidate.exception_automation
+    def __init__(self, context: CellContext, executor: Executor) -> None:
+        self.env = context.env
+        self.tally = context.tally
+        self.draws = context.draws
+        self.spec = context.spec
+        self.executor = executor
+        self.steps = context.spec.plan.steps
+        self.roots = context.spec.plan.roots
 
     def begin(self, flow: Flow) -> None:
         """Start ``flow`` now, as its own SimPy process."""
         Process(self.env, self._run(flow))
 
     def _run(self, flow: Flow) -> Visit:
-        started = yield from self.design.start(flow)
+        started = yield from self.executor.run(flow, self.executor.start)
         if not started or flow.ended:
             return
         for root in self.roots[1:]:
@@ -60,10 +53,10 @@ class Walker:
 
     def _branch(self, flow: Flow, source: int, target: int) -> Visit:
         """Deliver ``source -> target``; if that completes target's join, run it and go on downstream."""
-        design, handoffs = self.design, self.design.handoffs
+        executor, handoffs = self.executor, self.executor.handoffs
         while True:
             if handoffs is not None and handoffs[source + 1][target]:
-                yield from design.handoff(flow, source, target)
+                yield from executor.run(flow, handoffs[source + 1][target])
             if flow.ended:
                 return
             flow.waiting[target] -= 1
@@ -74,11 +67,11 @@ class Walker:
             if flow.ended:
                 return
             if not done:
-                self.model.end(flow, FAILED)
+                self.tally.end(flow, FAILED)
                 return
             flow.steps_left -= 1
             if not flow.steps_left:
-                self.model.end(flow, COMPLETED)
+                self.tally.end(flow, COMPLETED)
                 return
             following = step.successors
             if not following:
@@ -89,52 +82,35 @@ class Walker:
 
     def _step(self, flow: Flow, step: StepPlan) -> Visit:
         """Run a step to done (True) or to the workflow's failure (False)."""
-        yield from self.design.attempt(flow, step, flow.service[step.index])
+        index = step.index
+        yield from self.executor.run(flow, self.executor.attempts[index], flow.service[index], index, 0)
         exception = step.exception
-        if exception is None or flow.luck[step.index] >= exception.probability or flow.ended:
+        if exception is None or not raised(exception, flow.luck[index]) or flow.ended:
             return True
-        handled = yield from self._exception(flow, step)
-        return handled
+        outcome = yield from self._exception(flow, step)
+        if outcome is Outcome.DEAD_LETTERED:
+            self.tally.dead_letter(flow)
+        return outcome is Outcome.DONE
 
     def _exception(self, flow: Flow, step: StepPlan) -> Visit:
-        model, exception = self.model, step.exception
-        assert exception is not None
-        model.tally.exception(flow)
-        if exception.handling == "fail":
-            return False
-        if exception.handling == "retry":
-            retried = yield from self._retry(flow, step)
-            if retried is not None:
-                return retried
-        routed = yield from self._route_to_people(flow, step)
-        return routed
-
-    def _retry(self, flow: Flow, step: StepPlan) -> Visit:
-        """Retry with backoff: True once an attempt succeeds, False on failure, None to route to people."""
-        model, exception = self.model, step.exception
-        draws = model.draws
-        attempts = 1
-        while attempts <= exception.retries and self.design.may_redeliver(attempts):  # type: ignore[union-attr]
-            yield Timeout(self.env, exception.backoff * exception.backoff_factor ** (attempts - 1))  # type: ignore[union-attr]
-            yield from self.design.attempt(flow, step, draws.service[step.index]())
-            if flow.ended:
-                return True
-            if draws.coin() >= exception.probability:  # type: ignore[union-attr]
-                return True
-            model.tally.exception(flow)
-            attempts += 1
-        # Out of retries: people take over, unless the design's own limit dead-letters it first.
-        if exception.exhausted == "human" and self.design.may_redeliver(attempts):  # type: ignore[union-attr]
-            return None
-        self.design.exhausted(flow)
-        return False
-
-    def _route_to_people(self, flow: Flow, step: StepPlan) -> Visit:
-        model = self.model
-        if model.draws.coin() < self.automation:
-            # The platform compensates: one more attempt, which succeeds.
-            yield from self.design.attempt(flow, step, model.draws.service[step.index]())
-            return True
-        model.tally.manual(flow)
-        yield from self.design.manual(flow, step, model.draws.resolution[step.index]())  # type: ignore[misc]
-        return True
+        """Carry out the exception rules' commands for a step whose first attempt raised."""
+        index, executor, spec = step.index, self.executor, self.spec
+        assert step.exception is not None
+        rules = handle_exception(index, step.exception, self.draws, spec.redelivery, spec.automation)
+        command = next(rules)
+        while True:
+            reply = None
+            if isinstance(command, Raised):
+                self.tally.exception(flow)
+            elif isinstance(command, Backoff):
+                yield Timeout(self.env, command.delay)
+            elif isinstance(command, Attempt):
+                yield from executor.run(flow, executor.attempts[index], command.duration, index, command.attempt)
+                reply = not flow.ended
+            elif isinstance(command, Manual):
+                self.tally.manual(flow)
+                yield from executor.run(flow, executor.manuals[index], command.duration, index)
+            try:
+                command = rules.send(reply)
+            except StopIteration as stop:
+                return stop.value
