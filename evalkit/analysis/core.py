@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -270,8 +270,19 @@ def _candidate(study: Study, name: str, curves: dict[tuple[str, str, str], Curve
     )
 
 
+def _conclusive(curves: dict[tuple[str, str, str], Curve]) -> dict[tuple[str, str, str], Curve]:
+    """The curves without generator-limited load cells: those measured the generator, not the
+    platform, so they make no knock-out, degradation point or model error (a curve left empty goes)."""
+    kept = {}
+    for key, curve in curves.items():
+        cells = tuple(cell for cell in curve.cells if not cell.generator_limited)
+        if cells:
+            kept[key] = replace(curve, cells=cells) if len(cells) < len(curve.cells) else curve
+    return kept
+
+
 def analyse(study: Study, table: ResultTable) -> Analysis:
     """Analyse every candidate's results (sim, load or both) against the study's SLOs."""
-    curves = build_curves(table.summary())
+    curves = _conclusive(build_curves(table.summary()))
     names = sorted({key[0] for key in curves})
     return Analysis(study, table, {name: _candidate(study, name, curves) for name in names})

@@ -75,6 +75,12 @@ class Cell:
         return self.saturated_share > 0.0
 
     @property
+    def generator_limited(self) -> bool:
+        """The load generator's own limits shaped this cell: it is inconclusive for the platform."""
+        estimate = self.metrics.get("generator_limited")
+        return estimate is not None and estimate.finite and estimate.mean > 0.0
+
+    @property
     def replications(self) -> int:
         return max((e.n for e in self.metrics.values()), default=0)
 

@@ -17,6 +17,12 @@ least-squares growth of workflows in the system over the window exceeds both a t
 window's arrivals (the simulation's rule) and three Poisson standard deviations of them
 (``3·sqrt(n)``, which keeps a short, quiet window from being flagged by chance), or when arrivals
 had to be dropped because the bounded pool of in-flight workflows was full.
+
+**Generator-limited.** A stage whose late starts exceed ``LATE_SHARE_LIMIT`` of its starts, that
+dropped any start, or whose busiest generator process used more than ``GENERATOR_CPU_LIMIT`` of a
+core over the arrivals, measured the generator as much as the platform: ``generator_limited`` is
+1 and the analysis treats the stage as inconclusive (no knock-out, no degradation point, no model
+error). ``generator_advice`` is the one line that says how to give the generator more room.
 """
 
 from __future__ import annotations
@@ -29,9 +35,22 @@ from evalkit.load.failures import failure_metrics
 from evalkit.load.recording import StageRecord
 from evalkit.load.reference.telemetry import window_metrics
 
-__all__ = ["SATURATION_SHARE", "backlog_growth", "is_saturated", "stage_metrics"]
+__all__ = [
+    "GENERATOR_CPU_LIMIT",
+    "LATE_SHARE_LIMIT",
+    "SATURATION_SHARE",
+    "backlog_growth",
+    "generator_advice",
+    "is_generator_limited",
+    "is_saturated",
+    "stage_metrics",
+]
 
 SATURATION_SHARE = 0.10
+#: More late starts than this share of the stage's starts: the generator could not keep time.
+LATE_SHARE_LIMIT = 0.01
+#: A generator process busier than this share of one core is the bottleneck itself.
+GENERATOR_CPU_LIMIT = 0.90
 _CYCLE = ("cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99")
 
 
@@ -53,6 +72,35 @@ def is_saturated(record: StageRecord, growth_per_second: float) -> bool:
     arrivals = record.counts["scheduled"]
     grown = growth_per_second * record.window
     return grown > max(SATURATION_SHARE * arrivals, 3.0 * math.sqrt(arrivals), 1.0)
+
+
+def is_generator_limited(record: StageRecord) -> bool:
+    """Whether the generator's own limits shaped this stage (see the module doc)."""
+    counts = record.counts
+    late_share = counts["late"] / counts["started"] if counts["started"] else 0.0
+    busy = not math.isnan(record.generator_cpu) and record.generator_cpu > GENERATOR_CPU_LIMIT
+    return late_share > LATE_SHARE_LIMIT or counts["dropped"] > 0 or busy
+
+
+def generator_advice(label: str, metrics: dict[str, float]) -> str | None:
+    """One line saying why a stage was generator-limited and how to fix it; ``None`` when it was not."""
+    if metrics.get("generator_limited") != 1.0:
+        return None
+    started = metrics.get("started", 0.0)
+    found = []
+    if started and metrics.get("late_starts", 0.0) / started > LATE_SHARE_LIMIT:
+        found.append(f"{metrics['late_starts'] / started:.0%} late starts")
+    if metrics.get("dropped_starts", 0.0) > 0:
+        found.append(f"{metrics['dropped_starts']:.0f} dropped starts")
+    cpu = metrics.get("generator_cpu", math.nan)
+    if math.isfinite(cpu) and cpu > GENERATOR_CPU_LIMIT:
+        found.append(f"generator CPU {cpu:.0%}")
+    fixes = "more generators (--load-processes N or --load-workers N)"
+    if metrics.get("polls_per_second", 0.0) > 0:
+        fixes += ", a longer poll_interval"
+    if metrics.get("dropped_starts", 0.0) > 0:
+        fixes += ", a larger load.max_in_flight"
+    return f"{label}: generator-limited ({', '.join(found)}), inconclusive for the platform; use {fixes}"
 
 
 def _seconds(histogram_value: int, time_scale: float) -> float:
@@ -114,6 +162,9 @@ def stage_metrics(record: StageRecord, *, time_scale: float) -> dict[str, float]
         "error_rate": (counts["failed"] + counts["lost"]) / ended if ended else math.nan,
         "late_starts": float(counts["late"]),
         "dropped_starts": float(counts["dropped"]),
+        "polls_per_second": counts["polls_in_window"] / window,
+        "generator_cpu": record.generator_cpu,
+        "generator_limited": float(is_generator_limited(record)),
         **_cycle_metrics(record, time_scale),
         **_start_metrics(record, time_scale),
         **_backlog_metrics(record, time_scale),

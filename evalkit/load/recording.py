@@ -9,9 +9,15 @@ gave up on (a timeout) enters the cycle-time histogram with its age at that mome
 bound, as the simulation does with workflows still in the system when it stops.
 
 Two counts go by wall-clock time instead of cohort: starts actually *sent* inside the window
-(the achieved rate: a generator that falls behind sends fewer) and completions inside the window
-(the completed rate). Alongside, the number of workflows in the system (intended start passed,
-not yet ended) is sampled at a fixed interval: its slope over the window is the backlog growth.
+(the achieved rate: a generator that falls behind sends fewer), completions inside the window
+(the completed rate) and status polls sent inside the window. Alongside, the number of workflows
+in the system (intended start passed, not yet ended) is sampled about every ``sample_interval``:
+its slope over the window is the backlog growth. Every sample carries the time it was actually
+taken, and the slope is fitted on those times: a generator too busy to sample on time takes its
+samples late, and placing them by their index would slide samples from the drain into the window.
+
+The generator also notes its own CPU share over the stage's arrivals (``generator_cpu``): with
+the late and dropped starts, it says whether the stage measured the platform or the generator.
 
 This module is plain Python: the generator fills a ``StageRecorder`` under gevent and ships
 ``to_json()``; the calling process rebuilds and merges them with ``merge_records``.
@@ -19,6 +25,7 @@ This module is plain Python: the generator fills a ``StageRecorder`` under geven
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +52,7 @@ _COUNTS = (
     "dropped",
     "sent_in_window",
     "completed_in_window",
+    "polls_in_window",
     # live targets: back-pressure, requests sent per workflow, and why workflows ended in error
     "rejected",
     "requests",
@@ -73,6 +81,10 @@ class StageRecord:
     cycle: HdrHistogram = field(default_factory=new_histogram)
     start_latency: HdrHistogram = field(default_factory=new_histogram)
     in_system: list[int] = field(default_factory=list)
+    #: When each ``in_system`` sample was taken (seconds from the stage's start), same length.
+    sample_times: list[float] = field(default_factory=list)
+    #: CPU time ÷ wall time of the busiest generator process over the arrivals (NaN: not measured).
+    generator_cpu: float = math.nan
     reference: dict[str, Any] | None = None
     in_system_now: int = 0  # recording side: intended start passed, not ended yet
     #: How many generators' records this one merges (1 for a single generator's own record).
@@ -91,6 +103,8 @@ class StageRecord:
             "cycle": self.cycle.encode().decode("ascii"),
             "start_latency": self.start_latency.encode().decode("ascii"),
             "in_system": self.in_system,
+            "sample_times": self.sample_times,
+            "generator_cpu": None if math.isnan(self.generator_cpu) else self.generator_cpu,
             "reference": self.reference,
             "generators": self.generators,
             **({"samples": self.samples} if self.samples is not None else {}),
@@ -104,6 +118,9 @@ class StageRecord:
         record.cycle.decode_and_add(data["cycle"])
         record.start_latency.decode_and_add(data["start_latency"])
         record.in_system = [int(n) for n in data["in_system"]]
+        record.sample_times = [float(t) for t in data.get("sample_times", [])]
+        cpu = data.get("generator_cpu")
+        record.generator_cpu = math.nan if cpu is None else float(cpu)
         record.reference = data.get("reference")
         record.generators = int(data.get("generators", 1))
         record.samples = [int(v) for v in data["samples"]] if data.get("samples") is not None else None
@@ -116,10 +133,16 @@ class StageRecord:
     def in_window(self, offset: float) -> bool:
         return self.window_start <= offset < self.window_end
 
+    def sample_clock(self) -> np.ndarray:
+        """When each in-system sample was taken (a record without time stamps: by index)."""
+        if len(self.sample_times) == len(self.in_system):
+            return np.asarray(self.sample_times, dtype=float)
+        return np.arange(len(self.in_system)) * self.sample_interval
+
     def window_samples(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sample times and in-system counts inside the measurement window."""
+        """Sample times and in-system counts taken inside the measurement window."""
         counts = np.asarray(self.in_system, dtype=float)
-        times = np.arange(len(counts)) * self.sample_interval
+        times = self.sample_clock()
         inside = (times >= self.window_start - 1e-9) & (times <= self.window_end + 1e-9)
         return times[inside], counts[inside]
 
@@ -175,16 +198,24 @@ class StageRecorder(StageRecord):
             self.sums["cycle_sum"] += elapsed
             self.sums["cycle_count"] += 1
 
-    def sample(self) -> None:
+    def polled(self, at: float) -> None:
+        """A status poll was sent ``at`` seconds after the stage's start."""
+        if self.in_window(at):
+            self.counts["polls_in_window"] += 1
+
+    def sample(self, at: float) -> None:
+        """Note the workflows in the system now, ``at`` seconds after the stage's start."""
         self.in_system.append(self.in_system_now)
+        self.sample_times.append(at)
 
 
 def merge_records(records: list[StageRecord]) -> StageRecord:
     """One record for a stage from every process's record (exact: counts add, histograms add)."""
     first = records[0]
     merged = StageRecord(first.window_start, first.window_end, first.sample_interval)
-    length = max(len(r.in_system) for r in records)
-    in_system = np.zeros(length, dtype=int)
+    merged.sample_times, merged.in_system = _merge_samples(records)
+    cpu = [r.generator_cpu for r in records if not math.isnan(r.generator_cpu)]
+    merged.generator_cpu = max(cpu) if cpu else math.nan
     for record in records:
         for name, value in record.counts.items():
             merged.counts[name] += value
@@ -192,13 +223,25 @@ def merge_records(records: list[StageRecord]) -> StageRecord:
             merged.sums[name] += total
         merged.cycle.add(record.cycle)
         merged.start_latency.add(record.start_latency)
-        samples = np.asarray(record.in_system, dtype=int)
-        # A process that stopped sampling early held its last count (nothing new arrived there).
-        if len(samples):
-            in_system += np.pad(samples, (0, length - len(samples)), mode="edge")
         merged.reference = merged.reference or record.reference
         if record.samples is not None:
             merged.samples = (merged.samples or []) + record.samples
     merged.generators = sum(record.generators for record in records)
-    merged.in_system = in_system.tolist()
     return merged
+
+
+def _merge_samples(records: list[StageRecord]) -> tuple[list[float], list[int]]:
+    """The whole fleet's in-system count at every time any process took a sample.
+
+    Processes sample at their own moments (a busy one late), so each process's count is
+    interpolated at the union of the sample times: linearly between its own samples, held at its
+    first and last count outside them (a process that stopped sampling early had nothing new).
+    """
+    sampled = [r for r in records if r.in_system]
+    if not sampled:
+        return [], []
+    times = np.unique(np.concatenate([r.sample_clock() for r in sampled]))
+    total = np.zeros(len(times))
+    for record in sampled:
+        total += np.interp(times, record.sample_clock(), np.asarray(record.in_system, dtype=float))
+    return times.tolist(), np.rint(total).astype(int).tolist()

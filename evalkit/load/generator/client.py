@@ -37,6 +37,7 @@ import gevent.lock
 from locust.contrib.fasthttp import FastHttpSession
 
 from evalkit.load.failures import BACK_PRESSURE, error_class, retry_after
+from evalkit.load.generator.tuning import resolve_inline_if_literal, without_cookies
 from evalkit.load.recording import Outcome, StageRecorder
 from evalkit.load.spec import GeneratorSpec
 from evalkit.load.targets import (
@@ -208,6 +209,7 @@ class WorkflowClient:
             gevent.sleep(min(pause, max(deadline - time.monotonic(), 0)))
             crowded = self._poll_slots.locked()
             with self._poll_slots:
+                recorder.polled(time.monotonic() - origin)
                 journey.requests += 1
                 sent = time.monotonic()
                 response = self.session.request("GET", path, name=_POLL, headers=self.headers)
@@ -253,6 +255,8 @@ def client_for(spec: GeneratorSpec, request_event: Any) -> WorkflowClient:
         connection_timeout=connect_timeout,
         max_retries=1,  # a stale keep-alive connection, not a slow target: the poll loop retries itself
     )
+    without_cookies(session)
+    resolve_inline_if_literal(target.base_url)
     return WorkflowClient(session, target, target.headers, spec.late_after, connect_timeout=connect_timeout)
 
 

@@ -5,13 +5,20 @@ scheduler sleeps until each one and hands it to a greenlet from a bounded pool. 
 for a workflow to finish before starting the next, so the target's speed cannot change the
 offered load. If the pool is full the arrival is *dropped* and counted; a start sent more than
 ``late_after`` seconds after its intended time is counted *late*. Beside it, a sampler records
-the number of workflows in the system at a fixed interval, and (for a reference platform)
-worker 0 snapshots ``/metrics`` at the edges of the measurement window.
+the number of workflows in the system at a fixed interval, each sample with the time it was
+really taken (a generator too busy to sample on time skips the ticks it missed rather than
+bunching them), and (for a reference platform) worker 0 snapshots ``/metrics`` at the edges of
+the measurement window. The process's own CPU share over the arrivals goes into the record too.
+
+``EVALKIT_TEST_SAMPLER_LAG`` (seconds, tests only) makes the sampler wake that much late on
+every tick, as a CPU-starved generator's would.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import time
 import urllib.request
 import uuid
@@ -23,6 +30,7 @@ import gevent.pool
 import numpy as np
 
 from evalkit.load.generator.client import WorkflowClient
+from evalkit.load.generator.tuning import quiet_collector
 from evalkit.load.recording import StageRecorder
 from evalkit.load.spec import GeneratorSpec, StagePlan
 
@@ -32,16 +40,30 @@ __all__ = ["run_stage"]
 _LEAD = 0.05
 
 
-def _every(interval: float, origin: float, until: float, action: Callable[[], None]) -> None:
-    """Call ``action`` at ``origin + k·interval`` (no drift) until ``until``."""
+def _every(interval: float, origin: float, until: float, action: Callable[[], None], lag: float = 0.0) -> None:
+    """Call ``action`` at ``origin + k·interval`` (no drift) until ``until``; missed ticks are skipped."""
     tick = 0
     while True:
         due = origin + tick * interval
         if due > until:
             return
-        gevent.sleep(max(due - time.monotonic(), 0))
+        gevent.sleep(max(due - time.monotonic(), 0) + lag)
+        if time.monotonic() > until + interval:
+            return  # woke up in the drain: nothing of the window left to see
         action()
-        tick += 1
+        tick = max(tick + 1, math.ceil((time.monotonic() - origin) / interval))
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _sampler_lag() -> float:
+    try:
+        return max(float(os.environ.get("EVALKIT_TEST_SAMPLER_LAG", "0")), 0.0)
+    except ValueError:
+        return 0.0
 
 
 def _snapshot(base_url: str) -> dict[str, Any] | None:
@@ -73,10 +95,15 @@ def run_stage(
     if spec.record_samples:
         recorder.samples = []
     pool = gevent.pool.Pool(spec.max_in_flight)
+    quiet_collector()
     origin = time.monotonic() + _LEAD
     arrivals_end = origin + spec.warmup + spec.window
+
+    def sample() -> None:
+        recorder.sample(time.monotonic() - origin)
+
     helpers = [
-        gevent.spawn(_every, spec.sample_interval, origin, arrivals_end + 1e-6, recorder.sample),
+        gevent.spawn(_every, spec.sample_interval, origin, arrivals_end + 1e-6, sample, _sampler_lag()),
         gevent.spawn(
             _every, 0.5, origin, arrivals_end, lambda: progress((time.monotonic() - origin) / (arrivals_end - origin))
         ),
@@ -84,11 +111,14 @@ def run_stage(
     reference: dict[str, Any] = {}
     if spec.reference and worker == 0:
         helpers.append(gevent.spawn(_reference_window, spec, client.target.base_url, origin, reference))
+    cpu_before, wall_before = _cpu_seconds(), time.monotonic()
     _offer(spec, plan, worker, offsets, origin, pool, recorder, client, identity_rng)
     gevent.sleep(max(arrivals_end - time.monotonic(), 0))
+    recorder.generator_cpu = (_cpu_seconds() - cpu_before) / max(time.monotonic() - wall_before, 1e-9)
     pool.join(timeout=spec.drain)
     pool.kill(block=True, timeout=5)
     gevent.joinall(helpers, timeout=5)
+    gevent.killall(helpers, timeout=5)  # a late sampler must not run on into the next stage
     if reference.get("before") and reference.get("after"):
         recorder.reference = reference
     progress(1.0)
