@@ -23,6 +23,9 @@ SimPy's ``Release`` event: the unit goes straight to the next request in line at
 simulated instant. Both give the times SimPy's own events would, a round trip of the event
 queue sooner; most visits to a well-sized system are exactly this case. The queue is a deque
 so a backlog of a hundred thousand requests costs no more per visit than a short one.
+
+This leans on SimPy internals (``env._now``, ``Resource._do_put``, ``_trigger_put``,
+``put_queue``, ``users``), which is why ``pyproject.toml`` pins ``simpy>=4.1,<5``.
 """
 
 from __future__ import annotations
