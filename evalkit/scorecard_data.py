@@ -25,6 +25,7 @@ __all__ = [
     "Provenance",
     "CriterionInfo",
     "CriterionScore",
+    "Evidence",
     "CurvePoint",
     "Bottleneck",
     "UslFit",
@@ -72,7 +73,10 @@ class Provenance(Record):
     library_versions: dict[str, str] = Field(default_factory=dict)
     quick: bool = False
     simulated: list[str] = Field(default_factory=list, description="candidates with simulation results")
-    measured: list[str] = Field(default_factory=list, description="candidates with load-test results")
+    measured: list[str] = Field(default_factory=list, description="candidates load-tested on their live target")
+    emulated: list[str] = Field(
+        default_factory=list, description="candidates load-tested on evalkit's reference platform (an emulation)"
+    )
     replications: int | None = None
     multiples: list[float] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -90,6 +94,25 @@ class CriterionInfo(Record):
     description: str = ""
 
 
+EvidenceKind = Literal[
+    "measured", "emulated", "simulated", "calibrated", "analytic", "assessed", "cost model", "study"
+]
+
+
+class Evidence(Record):
+    """What one figure rests on: its kind, why that source was chosen, and how strong it is.
+
+    ``kind`` is the word a report prints: ``measured`` (a live target), ``emulated`` (evalkit's
+    reference platform running the assumed design), ``simulated``, ``calibrated`` (the model with
+    fitted parameters), ``analytic``, ``assessed`` (people's scores), ``cost model`` or ``study``
+    (a fact the study states, such as connectors). See ``evalkit.analysis.evidence``.
+    """
+
+    kind: EvidenceKind
+    reason: str = Field(default="", description="why this source was chosen for the figure")
+    strength: str = Field(default="", description="replications, window, completions; or assessors")
+
+
 class CriterionScore(Record):
     """One cell of the weighted matrix."""
 
@@ -101,9 +124,10 @@ class CriterionScore(Record):
     display: str = Field(description="raw value formatted with its unit, or 'missing'")
     value: float | None = Field(description="0..100 after the value function; None when missing")
     contribution: float | None = Field(description="value × normalised weight (points of the total)")
-    source: Literal["sim", "load", "assessed", "cost", "study"] = "sim"
+    source: Literal["sim", "load", "analytic", "assessed", "cost", "study"] = "sim"
     missing: bool = False
     note: str = ""
+    evidence: Evidence | None = None
 
 
 class CurvePoint(Record):
@@ -145,7 +169,8 @@ class UslFit(Record):
 class PerformanceAnalysis(Record):
     """The analysis of one candidate's results from one source."""
 
-    source: Literal["sim", "load"]
+    source: Literal["sim", "load", "analytic"]
+    evidence: EvidenceKind | None = Field(default=None, description="what the source is for this candidate")
     max_sustainable_multiple: float | None
     max_sustainable_display: str = Field(description="e.g. '2.6x', '≥ 4x', '< 1x'")
     never_broke: bool = False
@@ -228,7 +253,13 @@ class CandidateResult(Record):
     knocked_out: bool = False
     knockout_reasons: list[str] = Field(default_factory=list)
     scores: list[CriterionScore] = Field(default_factory=list)
-    performance: list[PerformanceAnalysis] = Field(default_factory=list)
+    evidence_source: Literal["sim", "load", "analytic"] | None = Field(
+        default=None, description="the results source the candidate's performance figures are read from"
+    )
+    evidence_reason: str = Field(default="", description="why that source (evalkit.analysis.evidence)")
+    performance: list[PerformanceAnalysis] = Field(
+        default_factory=list, description="one per source, the evidence source first"
+    )
     model_vs_measured: list[ModelError] = Field(default_factory=list)
     faults: list[FaultImpact] = Field(default_factory=list)
     assessed: list[AssessedCriterion] = Field(default_factory=list)

@@ -184,3 +184,40 @@ def test_ctrl_c_exits_130_keeps_cells_and_leaves_no_process(tmp_path: Path) -> N
     assert _cells(out, "sim") > 0 and _cells(out, "load") >= 1
     time.sleep(1.0)  # servers watching their parent notice it is gone within a poll
     assert not _leftover_processes(str(out)), "Ctrl-C left processes behind"
+
+
+def test_every_stage_runs_the_effective_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--seed`` reaches the reference platforms too: they are started from the run's study.yaml."""
+    import evalkit.load
+    from evalkit.study import load_study
+
+    started: list[Path] = []
+    real = evalkit.load.ReferencePlatform
+
+    class Recording(real):  # type: ignore[misc, valid-type]
+        def __init__(self, study_path: Path, candidate: str, **kwargs: object) -> None:
+            started.append(Path(study_path))
+            super().__init__(study_path, candidate, **kwargs)
+
+    monkeypatch.setattr(evalkit.load, "ReferencePlatform", Recording)
+    outcome = run_study(TINY, RunOptions(quick=True, only="load", seed=4242, out=tmp_path))
+    assert len(started) == 3
+    for path in started:
+        assert path == outcome.run.study_path
+        assert load_study(path).seed == 4242  # the file says 7
+    assert outcome.scored is not None and outcome.scored.provenance.seed == 4242
+    assert outcome.run.manifest().seed == 4242
+
+
+@pytest.mark.parametrize("seed", ["-5", str(2**63)])
+def test_a_bad_seed_exits_2_in_one_line_and_leaves_no_run(tmp_path: Path, seed: str) -> None:
+    out = tmp_path / "runs"
+    result = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", str(TINY), "--out", str(out), "--seed", seed, "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "--seed" in result.stderr
+    assert not out.exists() or not [p for p in out.iterdir() if p.is_dir()]

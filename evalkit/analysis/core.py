@@ -16,7 +16,6 @@ candidate and each source present (``sim``, ``load`` or both; either alone is en
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from evalkit.analysis.curves import Cell, Curve, build_curves
 from evalkit.analysis.degradation import Degradation, classify_curve
+from evalkit.analysis.evidence import EvidenceChoice, choose_evidence, evidence_kind
 from evalkit.analysis.faults import fault_impacts
 from evalkit.analysis.lookup import MetricValue, format_value, missing, read_metric
 from evalkit.analysis.model_error import model_vs_measured
@@ -68,6 +68,7 @@ class SourceAnalysis:
         found = self.sustainable
         return PerformanceAnalysis(
             source=self.curve.source,  # type: ignore[arg-type]
+            evidence=evidence_kind(study, self.curve.candidate, self.curve.source),
             max_sustainable_multiple=found.conservative if not found.below_range else None,
             max_sustainable_display=found.display,
             never_broke=found.never_broke,
@@ -95,25 +96,13 @@ class CandidateAnalysis:
     faults: tuple[FaultImpact, ...] = ()
     fault_curves: tuple[Curve, ...] = ()
     model_vs_measured: tuple[ModelError, ...] = ()
+    evidence: EvidenceChoice = field(default_factory=lambda: EvidenceChoice((), "no results"))
 
-    def performance(self, source: SourceChoice = "best", multiples: Sequence[float] = ()) -> SourceAnalysis | None:
-        """The baseline analysis of a source; ``best`` is the first of ``preference(multiples)``."""
+    def performance(self, source: SourceChoice = "best") -> SourceAnalysis | None:
+        """The baseline analysis of a source; ``best`` follows the evidence decided for this candidate."""
         if source == "best":
-            return next((self.sources[s] for s in self.preference(multiples) if s in self.sources), None)
+            return next((self.sources[s] for s in self.evidence.order if s in self.sources), None)
         return self.sources.get(source)
-
-    def preference(self, multiples: Sequence[float]) -> tuple[str, str]:
-        """Which source to read first: the measurement only when it covers every study multiple.
-
-        A load test that skipped multiples (a quick run) or has no data cannot outrank a simulation
-        with replications at every multiple; it is still shown beside it as the model's check.
-        """
-        load = self.sources.get("load")
-        if load is None:
-            return ("sim", "load")
-        tested = {round(float(m), 9) for m in load.curve.multiples}
-        complete = all(round(float(m), 9) in tested for m in multiples)
-        return ("load", "sim") if complete else ("sim", "load")
 
 
 @dataclass(frozen=True)
@@ -154,7 +143,7 @@ class Analysis:
             return read_metric(self, performance, metric, at_multiple)
         # Best: the preferred source, falling back to the other where the preferred one is missing.
         answer = missing(metric, "no baseline results")
-        for choice in found.preference(self.study.traffic.multiples):
+        for choice in found.evidence.order:
             if choice in found.sources:
                 answer = read_metric(self, found.sources[choice], metric, at_multiple)
                 if not answer.missing:
@@ -166,8 +155,9 @@ class Analysis:
     ) -> MetricValue:
         curves = [c for c in found.fault_curves if scenario is None or c.scenario == scenario]
         if source == "best":
-            preferred = [c for c in curves if c.source == "load"]
-            curves = preferred or [c for c in curves if c.source == "sim"]
+            # The candidate's evidence order, as for baseline figures: the strongest source with faults.
+            ranked = [[c for c in curves if c.source == s] for s in found.evidence.order]
+            curves = next((group for group in ranked if group), [])
         else:
             curves = [c for c in curves if c.source == source]
         result_metric = _FAULT_RESULT_METRIC[metric]
@@ -265,8 +255,9 @@ def _candidate(study: Study, name: str, curves: dict[tuple[str, str, str], Curve
     if "sim" in sources and "load" in sources:
         errors = tuple(model_vs_measured(sources["sim"].curve, sources["load"].curve))
     design = next(iter(mine.values())).design if mine else ""
+    evidence = choose_evidence(study, name, {source: found.curve for source, found in sources.items()})
     return CandidateAnalysis(
-        name, design, sources, tuple(fault_impacts(study, list(fault_curves))), fault_curves, errors
+        name, design, sources, tuple(fault_impacts(study, list(fault_curves))), fault_curves, errors, evidence
     )
 
 

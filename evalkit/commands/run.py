@@ -23,7 +23,10 @@ def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
     if scored is not None:
         lines.append(f"winner: {scored.winner or 'none (every candidate was knocked out)'}")
         for candidate in scored.candidates:
-            sustain = ", ".join(f"{p.source} {p.max_sustainable_display}" for p in candidate.performance) or "n/a"
+            sustain = (
+                ", ".join(f"{p.evidence or p.source} {p.max_sustainable_display}" for p in candidate.performance)
+                or "n/a"
+            )
             total = f"{candidate.total:.1f}" if candidate.total is not None else "incomplete"
             status = (
                 "KNOCKED OUT: " + "; ".join(candidate.knockout_reasons)

@@ -99,7 +99,8 @@ def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-
         if np.isfinite(low).any():
             ax.fill_between(xs, low, high, color=tint, alpha=0.18, linewidth=0, label=f"{label} 95% CI")
     else:
-        ax.plot(xs, ys, "D", color=tint, markeredgecolor="#202124", markersize=5, label=f"{label} measured p95")
+        kind = analysis.get("evidence") or "load-test"
+        ax.plot(xs, ys, "D", color=tint, markeredgecolor="#202124", markersize=5, label=f"{label} {kind} p95")
     saturated = [p["multiple"] for p in curve if p["saturated"]]
     if saturated:
         top = transforms.blended_transform_factory(ax.transData, ax.transAxes)
@@ -130,7 +131,7 @@ def _mark_sustainable(ax: Axes, analysis: Data, tint: str) -> None:
     ax.text(
         msm,
         0.86,
-        f" {plain(text)} ({analysis['source']})",
+        f" {plain(text)} ({analysis.get('evidence') or analysis['source']})",
         transform=top,
         color=tint,
         fontsize=7.5,
@@ -148,9 +149,9 @@ def performance_chart(
         for analysis in analyses:
             draw_p95(ax, analysis, tint if analysis["source"] == "sim" else "#202124", "", style="-")
             multiples += [p["multiple"] for p in analysis["curve"]]
-        for analysis in analyses:
-            if analysis["source"] == "sim":
-                _mark_sustainable(ax, analysis, tint)
+        if analyses:
+            # The figure the matrix scored: performance lists the candidate's evidence source first.
+            _mark_sustainable(ax, analyses[0], tint)
         if slo:
             ax.axhline(slo, color=SLO_COLOUR, linestyle="--", linewidth=1.1, label=f"SLO p95 {format_duration(slo)}")
         format_latency_axis(ax, limits[2])
@@ -178,7 +179,7 @@ def _performance_key(tint: str) -> list[Any]:
     return [
         Line2D([], [], color=tint, marker="o", markersize=3.5, linewidth=1.8, label="simulated p95"),
         Patch(color=tint, alpha=0.18, label="95% CI"),
-        Line2D([], [], color="#202124", marker="D", markersize=4.5, linestyle="none", label="measured p95"),
+        Line2D([], [], color="#202124", marker="D", markersize=4.5, linestyle="none", label="load-test p95"),
         Line2D([], [], color=SLO_COLOUR, linestyle="--", linewidth=1.1, label="SLO"),
         Line2D([], [], color=tint, linestyle=":", linewidth=1.3, label="max sustainable"),
         Line2D([], [], color=tint, marker="x", markersize=6, linestyle="none", label="saturated"),

@@ -193,6 +193,7 @@ def bottleneck_table(data: Data) -> dict[str, Any]:
                 {
                     "name": candidate["name"],
                     "source": analysis["source"],
+                    "evidence": analysis.get("evidence"),
                     "cells": [by_multiple.get(m) for m in multiples],
                 }
             )

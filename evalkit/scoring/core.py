@@ -112,7 +112,9 @@ def _result(
     found = analysis.candidate(row.candidate.name)
     performance = []
     if found is not None:
-        performance = [found.sources[s].record(analysis.study) for s in ("load", "sim") if s in found.sources]
+        # The evidence source first: every reader that takes "the" figure takes the decided one.
+        order = [*found.evidence.order, *(s for s in sorted(found.sources) if s not in found.evidence.order)]
+        performance = [found.sources[s].record(analysis.study) for s in order if s in found.sources]
     return CandidateResult(
         name=row.candidate.name,
         design=row.candidate.design,
@@ -124,6 +126,8 @@ def _result(
         knockout_reasons=list(row.knockouts),
         scores=[cell.score(float(w)) for cell, w in zip(row.cells, weights, strict=True)],
         performance=performance,
+        evidence_source=found.evidence.primary if found is not None else None,  # type: ignore[arg-type]
+        evidence_reason=found.evidence.reason if found is not None else "",
         model_vs_measured=list(found.model_vs_measured) if found else [],
         faults=list(found.faults) if found else [],
         assessed=[
@@ -182,7 +186,7 @@ def _source_disagreement(analysis: Analysis, name: str) -> list[str]:
     load = analysis.metric(name, "max_sustainable_multiple", source="load")
     if sim.display == load.display:
         return []
-    used = found.preference(analysis.study.traffic.multiples)[0]
+    used = found.evidence.primary
     tested = ", ".join(f"{m:g}x" for m in found.sources["load"].curve.multiples)
     return [
         f"{name}: the simulation sustains {sim.display} but the load test (at {tested}) {load.display}; "

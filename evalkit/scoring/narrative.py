@@ -78,9 +78,10 @@ def _winner_sentences(
                 f"Its weakest criterion is {_label(criteria, weakest.criterion_id)} "
                 f"({weakest.display}; {weakest.value:.0f}/100)."
             )
-    performance = next(iter(winner.performance), None)
+    # The same figure the matrix scored: the candidate's evidence source, decided in the analysis.
+    performance = next((p for p in winner.performance if p.source == winner.evidence_source), None)
     if performance is not None and performance.degradation_class != "unknown":
-        source = "measured" if performance.source == "load" else "simulated"
+        source = performance.evidence or ("simulated" if performance.source == "sim" else "load-tested")
         sentences.append(
             f"It sustains {performance.max_sustainable_display} of today's peak within the SLO ({source}) "
             f"and its latency degrades {performance.degradation_class}ly"

@@ -55,11 +55,16 @@ def provenance_of(
         library_versions={str(k): str(v) for k, v in versions.items()},
         quick=manifest.settings.quick,
         simulated=_sources(table, "sim"),
-        measured=_sources(table, "load"),
+        measured=[name for name in _sources(table, "load") if _has_target(study, name)],
+        emulated=[name for name in _sources(table, "load") if not _has_target(study, name)],
         replications=int(sim["replication"].nunique()) if len(sim) else None,
         multiples=sorted({float(m) for m in frame["multiple"]}),
         notes=notes,
     )
+
+
+def _has_target(study: Study, name: str) -> bool:
+    return any(c.name == name and c.target is not None for c in study.candidates)
 
 
 def _evalkit_version() -> str:

@@ -29,8 +29,9 @@ import numpy as np
 
 from evalkit.analysis import Analysis, MetricValue
 from evalkit.analysis.lookup import format_value
-from evalkit.scorecard_data import AssessedCriterion, AssessmentView, CriterionScore
+from evalkit.scorecard_data import AssessedCriterion, AssessmentView, CriterionScore, Evidence
 from evalkit.scoring.cost import Costed, integration_view
+from evalkit.scoring.evidence import assessed_evidence, cell_evidence
 from evalkit.study import Criterion, Scorecard, Study, ValueFunction
 from evalkit.study.candidates import Candidate
 
@@ -49,6 +50,7 @@ class Valued:
     value: float | None
     source: str
     draw: Sampler
+    evidence: Evidence | None = None
 
     def score(self, weight: float) -> CriterionScore:
         raw = self.raw.value
@@ -65,6 +67,7 @@ class Valued:
             source=self.source,  # type: ignore[arg-type]
             missing=self.value is None,
             note=self.raw.note,
+            evidence=self.evidence,
         )
 
 
@@ -155,9 +158,10 @@ def assessed_view(candidate: Candidate, criterion: Criterion, aggregation: str) 
 
 def _assessed(candidate: Candidate, criterion: Criterion, aggregation: str) -> Valued:
     view = assessed_view(candidate, criterion, aggregation)
+    evidence = assessed_evidence(len(view.assessments))
     if view.aggregate is None:
         raw = MetricValue("", None, note="no assessments")
-        return Valued(criterion.id, raw, None, "assessed", lambda rng, size: np.full(size, np.nan))
+        return Valued(criterion.id, raw, None, "assessed", lambda rng, size: np.full(size, np.nan), evidence)
     scores = np.array([a.score for a in view.assessments], dtype=float)
     spread = f", assessors {scores.min():g}-{scores.max():g}" if scores.size > 1 else ", one assessor"
     display = f"{view.aggregate:.3g}/{criterion.scale.max:g}{spread}"
@@ -169,7 +173,7 @@ def _assessed(candidate: Candidate, criterion: Criterion, aggregation: str) -> V
         picks = rng.integers(0, scores.size, size=(size, scores.size))
         return np.asarray(scale_to_100(reduce(scores[picks], axis=1), criterion), dtype=float)
 
-    return Valued(criterion.id, raw, float(scale_to_100(view.aggregate, criterion)), "assessed", draw)
+    return Valued(criterion.id, raw, float(scale_to_100(view.aggregate, criterion)), "assessed", draw, evidence)
 
 
 def value_cell(
@@ -191,10 +195,11 @@ def value_cell(
         source=criterion.source,
     )
     source = "cost" if criterion.kind == "cost" else (raw.source or "sim")
+    evidence = cell_evidence(analysis, study, candidate, raw, criterion, costed)
     if raw.value is None or math.isnan(raw.value):
         raw = raw if raw.value is None else dataclasses.replace(raw, value=None, note=raw.note or "not a number")
-        return Valued(criterion.id, raw, None, source, lambda rng, size: np.full(size, np.nan))
+        return Valued(criterion.id, raw, None, source, lambda rng, size: np.full(size, np.nan), evidence)
     value = float(_interpolate(function, np.array([raw.value]))[0])
     if raw.display == "missing":
         raw = dataclasses.replace(raw, display=format_value(raw.metric, raw.value))
-    return Valued(criterion.id, raw, value, source, _measured_sampler(function, raw))
+    return Valued(criterion.id, raw, value, source, _measured_sampler(function, raw), evidence)

@@ -46,7 +46,9 @@ def test_sim_only_load_only_and_both() -> None:
     for rows, sources in ((sim, {"sim"}), (load, {"load"}), (sim + load, {"sim", "load"})):
         found = analyse(STUDY, shape_table(rows)).candidates["Event Fabric"]
         assert set(found.sources) == sources
-        assert found.performance().curve.source == ("load" if "load" in sources else "sim")
+        # The reference platform (no live target) never outranks the simulation; alone, it is used.
+        assert found.performance().curve.source == ("sim" if "sim" in sources else "load")
+        assert found.evidence.order == tuple(s for s in ("sim", "load") if s in sources)
         assert bool(found.model_vs_measured) == (sources == {"sim", "load"})
 
 

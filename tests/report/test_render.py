@@ -95,8 +95,71 @@ def test_render_is_deterministic(small: ScoredStudy) -> None:
     assert render_markdown(small) == render_markdown(small)
 
 
+def layout_only(html: str) -> str:
+    """The page without its charts' drawing: the golden file checks layout, not matplotlib's paths."""
+    return re.sub(r"<svg\b.*?</svg>", "<svg/>", html, flags=re.DOTALL)
+
+
+class MatrixCells(HTMLParser):
+    """The text of every cell of the weighted matrix, row by row, with the cells' class names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[dict[str, str]]] = []
+        self.inside = False
+        self.cell: dict[str, str] | None = None
+        self.span: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "table" and found.get("id") == "matrix-table":
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th") and self.rows:
+            self.cell = {"text": ""}
+            self.rows[-1].append(self.cell)
+        elif self.inside and tag == "span" and self.cell is not None:
+            self.span = (found.get("class") or "").split(" ")[0]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif tag == "span":
+            self.span = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None and self.inside:
+            self.cell["text"] += data
+            if self.span:
+                self.cell[self.span] = self.cell.get(self.span, "") + data
+
+
+def test_matrix_numbers_in_the_page_are_the_scored_numbers(small: ScoredStudy, small_html: str) -> None:
+    """Read the matrix back out of the parsed page and check every figure against scorecard.json."""
+    parser = MatrixCells()
+    parser.feed(small_html)
+    body = [row for row in parser.rows[1:] if row]
+    assert len(body) == len(small.candidates)
+    for row, candidate in zip(body, small.candidates, strict=True):
+        assert candidate.name in row[0]["text"] and f"#{candidate.rank}" in row[0]["text"]
+        for cell, score in zip(row[1:-1], candidate.scores, strict=True):
+            if score.value is None:
+                assert "not scored" in cell["text"]
+                continue
+            assert cell["cell-value"] == score.display
+            assert cell["cell-score"] == f"{score.value:.0f} → {score.contribution:.1f}"
+            if score.evidence is not None:
+                assert cell["evidence"] == score.evidence.kind
+        total = row[-1]["text"]
+        assert (f"{candidate.total:.1f}" in total) if candidate.total is not None else ("incomplete" in total)
+
+
 def test_golden_html_and_markdown(fixed_scored: ScoredStudy) -> None:
-    outputs = {"scorecard.html": render_scorecard(fixed_scored), "scorecard.md": render_markdown(fixed_scored)}
+    outputs = {
+        "scorecard.html": layout_only(render_scorecard(fixed_scored)),
+        "scorecard.md": render_markdown(fixed_scored),
+    }
     for name, text in outputs.items():
         path = GOLDEN / name
         if updating_golden():

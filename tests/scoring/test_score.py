@@ -17,7 +17,7 @@ from evalkit.results import ResultTable
 from evalkit.scorecard_data import CandidateResult, Provenance, ScoredStudy, read_scored_study
 from evalkit.scoring import score, score_run
 from evalkit.store import create_run
-from evalkit.study import Scorecard, Study, load_study_with_scorecard
+from evalkit.study import Scorecard, Study, Target, load_study_with_scorecard
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY_PATH = ROOT / "scenarios" / "order-fulfillment.yaml"
@@ -268,18 +268,59 @@ def test_a_load_test_that_skipped_multiples_does_not_outrank_the_simulation() ->
     assert any("the load test (at 1x, 2x, 4x) ≥ 4x; the scorecard uses the simulation" in w for w in scored.warnings)
 
 
-def test_a_load_test_at_every_multiple_is_preferred_and_the_disagreement_said() -> None:
+def _live(study: Study) -> Study:
+    """The study with every candidate pointed at a live target (test-only: nothing connects)."""
+    target = Target.model_validate(
+        {"base_url": "http://127.0.0.1:9", "start": {"path": "/work"}, "completion": {"mode": "sync"}}
+    )
+    candidates = tuple(c.model_copy(update={"target": target}) for c in study.candidates)
+    return study.model_copy(update={"candidates": candidates})
+
+
+def test_an_emulation_at_every_multiple_does_not_outrank_the_simulation() -> None:
+    """One short window on the reference platform runs the same assumptions as the simulation,
+    with less data: the simulation's replications decide, and the disagreement is said."""
     scored = _score(CARD, _sim_and_load((1.0, 1.5, 2.0, 3.0, 4.0)))
     for candidate in scored.candidates:
         scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert scalability.source == "sim" and scalability.raw is not None and 3 <= scalability.raw < 4
+        assert scalability.evidence is not None and scalability.evidence.kind == "simulated"
+        assert "reference platform" in scalability.evidence.reason
+        assert candidate.evidence_source == "sim" and candidate.performance[0].source == "sim"
+        assert [p.evidence for p in candidate.performance] == ["simulated", "emulated"]
+    assert any("the scorecard uses the simulation" in w for w in scored.warnings)
+
+
+def test_a_live_measurement_at_every_multiple_is_preferred_and_the_disagreement_said() -> None:
+    live = _live(STUDY)
+    scored = _score(CARD, _sim_and_load((1.0, 1.5, 2.0, 3.0, 4.0)), study=live)
+    for candidate in scored.candidates:
+        scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
         assert scalability.source == "load" and scalability.display == "≥ 4x"
+        assert scalability.evidence is not None and scalability.evidence.kind == "measured"
+        assert "1 window of" in scalability.evidence.strength
+        assert candidate.evidence_source == "load" and candidate.performance[0].evidence == "measured"
     assert any("the scorecard uses the load test" in w for w in scored.warnings)
+    # the rationale quotes the same figure the matrix scored
+    winner = next(c for c in scored.candidates if c.name == scored.winner)
+    assert f"sustains {winner.performance[0].max_sustainable_display} of today's peak within the SLO (measured)" in (
+        scored.rationale
+    )
+
+
+def test_a_live_measurement_that_skipped_multiples_does_not_outrank_the_simulation() -> None:
+    scored = _score(CARD, _sim_and_load((1.0, 2.0, 4.0)), study=_live(STUDY))
+    for candidate in scored.candidates:
+        scalability = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        assert scalability.source == "sim" and "covers only 1x, 2x, 4x" in (
+            scalability.evidence.reason if scalability.evidence else ""
+        )
 
 
 def test_best_falls_back_to_the_simulation_where_the_load_test_has_no_figure() -> None:
     frame = _sim_and_load((1.0, 1.5, 2.0, 3.0, 4.0)).frame
     frame = frame[~((frame["source"] == "load") & (frame["metric"] == "cycle_time_p99"))]
-    analysis = analyse(STUDY, ResultTable(frame))
+    analysis = analyse(_live(STUDY), ResultTable(frame))
     name = STUDY.candidates[0].name
     assert analysis.metric(name, "cycle_time_p95", at_multiple=1.0).source == "load"
     p99 = analysis.metric(name, "cycle_time_p99", at_multiple=1.0)
