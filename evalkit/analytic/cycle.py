@@ -140,6 +140,8 @@ class _Composer:
         self.dominator = self._immediate_dominators()
         self._relative: dict[tuple[int, int], Spectrum] = {}
         self._steps: dict[int, Spectrum] = {}
+        self._waits: dict[str, Spectrum] = {}
+        self._laws: dict[int, tuple[object, Spectrum]] = {}  # the law is kept so its id stays unique
         self.series_parallel = self._branches_disjoint()
 
     # -- phases and steps -------------------------------------------------------------------
@@ -152,18 +154,28 @@ class _Composer:
 
     def phase(self, visit: Visit) -> Spectrum:
         if isinstance(visit, Delay):
-            return self.grid.service(visit.time)
+            return self._law(visit.time)
         if isinstance(visit, Hold):
-            return self._wait(visit.pool) * self.grid.service(visit.demand)
+            return self._wait(visit.pool) * self._law(visit.demand)
         if isinstance(visit, Occupy):
             return self._wait(visit.pool) * self.phases(visit.inner)
         return self.grid.zero()  # AwaitUp: free without a fault
 
     def _wait(self, station: str) -> Spectrum:
-        result = self.network.stations[station]
-        if result.wait_probability <= 0 or result.wait_mean <= 0:
-            return self.grid.zero()
-        return self.grid.wait(result.wait_probability, result.wait_mean / result.wait_probability)
+        if station not in self._waits:
+            result = self.network.stations[station]
+            if result.wait_probability <= 0 or result.wait_mean <= 0:
+                self._waits[station] = self.grid.zero()
+            else:
+                self._waits[station] = self.grid.wait(result.wait_probability, result.wait_mean / result.wait_probability)
+        return self._waits[station]
+
+    def _law(self, law: object) -> Spectrum:
+        # Laws are shared by many visits (every transition holds the same dispatch time).
+        key = id(law)
+        if key not in self._laws:
+            self._laws[key] = (law, self.grid.service(law))
+        return self._laws[key][1]
 
     def step(self, index: int) -> Spectrum:
         if index == self.end:

@@ -1,0 +1,58 @@
+"""Calibration on stages whose truth is known: recovery, identifiability refusal, the record."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from synthetic import ENGINE, engine_study, stages_from
+
+from evalkit.calibrate import IdentifiabilityError, calibrate, calibrated_study_text, calibration_record
+from evalkit.study import Study
+
+HIDDEN = {"engine_workers": 3, "dispatch_time": 0.007}
+
+
+def test_hidden_parameters_are_recovered_from_noisy_stages() -> None:
+    study = engine_study()
+    stages = stages_from(study, HIDDEN, [1, 1.5, 2, 3], np.random.default_rng(5))
+    result = calibrate(study, "Engine", stages, fit_multiples=[1, 1.5, 2], rng=np.random.default_rng(1), bootstrap=4)
+    fitted = {e.name: e for e in result.estimates}
+    assert fitted["engine_workers"].fitted == 3
+    assert fitted["dispatch_time"].fitted == pytest.approx(0.007, rel=0.15)
+    assert fitted["dispatch_time"].low <= fitted["dispatch_time"].fitted <= fitted["dispatch_time"].high
+    assert fitted["dispatch_time"].assumed == 0.010
+    # 4 transitions of 7 ms on 3 workers: saturation at 3 / 0.028 = 107 workflows/s, 2.68x of 40/s.
+    assert result.saturation_multiple == pytest.approx(3 / (4 * 0.007) / 40, rel=0.15)
+    assert result.verified and result.saturation_within_one_step
+    assert result.measured_saturation_multiple == 3.0
+
+
+def test_two_stages_cannot_fix_a_worker_count_and_a_transition_time() -> None:
+    study = engine_study()
+    stages = stages_from(study, HIDDEN, [1, 2], np.random.default_rng(5))
+    with pytest.raises(IdentifiabilityError) as refused:
+        calibrate(study, "Engine", stages, fit_multiples=[1, 2], rng=np.random.default_rng(1))
+    message = str(refused.value)
+    assert "cannot fix 2 parameters (engine_workers, dispatch_time)" in message
+    assert "--fix engine_workers=" in message
+    # Fixing the count, as the message says, leaves one parameter that two stages can fit.
+    result = calibrate(study, "Engine", stages, fixed={"engine_workers": 3}, rng=np.random.default_rng(1), bootstrap=0)
+    assert {e.name: e.fitted for e in result.estimates}["dispatch_time"] == pytest.approx(0.007, rel=0.15)
+    assert not result.verified
+
+
+def test_record_and_calibrated_study_say_where_the_parameters_came_from() -> None:
+    study = engine_study()
+    stages = stages_from(study, HIDDEN, [1, 1.5, 2], np.random.default_rng(5))
+    result = calibrate(study, "Engine", stages, rng=np.random.default_rng(1), bootstrap=0)
+    record = calibration_record(result, "run-1")
+    assert record["holdout"].startswith("unverified")
+    assert "calibrated from run run-1 at 1x, 1.5x, 2x" in record["provenance"]
+    assert {p["name"] for p in record["parameters"]} == {"engine_workers", "dispatch_time"}
+    text = calibrated_study_text(ENGINE.read_text(encoding="utf-8"), result, "run-1")
+    calibrated = Study.model_validate(yaml.safe_load(text))
+    parameters = calibrated.candidate("Engine").parameters
+    assert parameters.engine_workers == 3  # type: ignore[union-attr]
+    assert "calibrated from run run-1" in calibrated.candidate("Engine").description
+    assert text.startswith("# Calibrated study")
