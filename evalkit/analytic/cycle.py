@@ -167,7 +167,9 @@ class _Composer:
             if result.wait_probability <= 0 or result.wait_mean <= 0:
                 self._waits[station] = self.grid.zero()
             else:
-                self._waits[station] = self.grid.wait(result.wait_probability, result.wait_mean / result.wait_probability)
+                self._waits[station] = self.grid.wait(
+                    result.wait_probability, result.wait_mean / result.wait_probability
+                )
         return self._waits[station]
 
     def _law(self, law: object) -> Spectrum:
