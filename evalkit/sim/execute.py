@@ -32,7 +32,8 @@ from evalkit.sim.station import Visit as Steps
 
 __all__ = ["Executor", "Ops", "Trace"]
 
-#: Told of each visit: (workflow, "hold" | "occupy" | "duplicate", pool, duration).
+#: Told of each visit: (workflow, kind, pool, duration); kind is "hold", "occupy" (a consumer held
+#: for the work inside) or "duplicate" (a duplicated delivery's consumer and work).
 Trace = Callable[[Any, str, str, float], None]
 
 _HOLD, _DELAY, _AWAIT, _OCCUPY = 0, 1, 2, 3
@@ -129,6 +130,6 @@ class Executor:
         consumer = yield from consumers.acquire(flow)
         for (station, _, _, name), hold in zip(inner, holds, strict=True):
             if self.trace is not None:
-                self.trace(flow, "hold", name, hold)
+                self.trace(flow, "hold" if kind == "occupy" else kind, name, hold)
             yield from station.visit(flow, hold)
         consumers.leave(consumer)

@@ -3,7 +3,8 @@
     POST /workflows[?wait=true]   start a workflow: 202 {"id", "status": "running"}; with
                                   ``wait`` the answer comes when it ends: 200 {"id", "status",
                                   "cycle_time", ...}; refused at start (an outage with
-                                  ``on_outage: reject``): 503 {"status": "lost"}
+                                  ``on_outage: reject``, or ``fail`` for an event-driven
+                                  design): 503 {"status": "lost"}
     GET  /workflows/{id}          200 {"id", "status", "started", "ended", "cycle_time"} or 404
     GET  /health                  200 {"status": "ok", "candidate", "design", "time_scale"}
     GET  /metrics                 cumulative utilisation, queue and wait accounting per resource,

@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from evalkit.load.reference.designs import EventDriven, build_design
+from evalkit.design import DrawSource, design_spec
+from evalkit.load.reference.executor import Executor, Trace
 from evalkit.load.reference.runtime import Runtime
+from evalkit.load.reference.sampling import GeneratorDraws
 from evalkit.load.reference.telemetry import snapshot
 from evalkit.load.reference.workflow import WorkflowRun
 from evalkit.metrics import WORKFLOW_COUNTERS
@@ -51,14 +53,29 @@ class WorkflowRecord:
 class Platform:
     """The live platform of one candidate (build it inside a running loop)."""
 
-    def __init__(self, study: Study, candidate: str, *, time_scale: float, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        study: Study,
+        candidate: str,
+        *,
+        time_scale: float,
+        seed: int | None = None,
+        draws: DrawSource | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        """``draws`` replaces the platform's random numbers and ``trace`` sees every visit (for tests)."""
         self.study = study
         self.candidate = study.candidate(candidate)
         self.time_scale = time_scale
-        index = [c.name for c in study.candidates].index(candidate)
-        sequence = np.random.SeedSequence(entropy=study.seed if seed is None else seed, spawn_key=(0x5E4E, index))
-        self.runtime = Runtime(study, time_scale=time_scale, rng=np.random.default_rng(sequence))
-        self.design = build_design(self.runtime, self.candidate, study)
+        self.spec = design_spec(study, self.candidate)
+        if draws is None:
+            index = [c.name for c in study.candidates].index(candidate)
+            entropy = study.seed if seed is None else seed
+            sequence = np.random.SeedSequence(entropy=entropy, spawn_key=(0x5E4E, index))
+            draws = GeneratorDraws(self.spec.plan, np.random.default_rng(sequence))
+        self.draws = draws
+        self.runtime = Runtime(self.spec, time_scale=time_scale)
+        self.executor = Executor(self.runtime, draws, trace)
         self.records: OrderedDict[str, WorkflowRecord] = OrderedDict()
         self._ids = itertools.count(1)
         self._clock = asyncio.get_running_loop().time
@@ -74,10 +91,10 @@ class Platform:
         record = WorkflowRecord(f"wf-{next(self._ids)}", self._clock())
         self.runtime.counters["started"] += 1
         self._remember(record)
-        if self.design.refuses_now():
+        run = WorkflowRun(self.spec, self.executor, self.runtime, self.draws, self.draws.deal())
+        if run.refused():
             self._finish(record, "lost")
             return record
-        run = WorkflowRun(self.study, self.design, self.runtime, self.candidate.exception_automation)
         record.task = asyncio.create_task(self._drive(record, run))
         return record
 
@@ -127,8 +144,7 @@ class Platform:
         running = [r.task for r in self.records.values() if r.task is not None and not r.task.done()]
         for task in running:
             task.cancel()
-        if isinstance(self.design, EventDriven):
-            self.design.cancel_duplicates()
+        self.executor.cancel_duplicates()
         await asyncio.gather(*running, return_exceptions=True)
         return len(running)
 

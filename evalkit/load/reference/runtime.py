@@ -1,67 +1,57 @@
-"""What every design's live platform shares: its pools, its clock scale, its dice and counters.
+"""What a live platform shares between workflows: its pools, its clock scale and its counters.
 
-The reference platform holds each resource of ``docs/models.md`` as a ``Pool`` keyed the way
-results name it (``system:payments``, ``staff:analysts``, ``engine``…). Durations in the study are
-study seconds; the runtime sleeps ``duration × time_scale`` real seconds, so a process measured in
-days can run in minutes. Fault components (``engine``, ``broker``, ``controller:sales``,
-``system:payments``, ``control-plane``) map to the pools an outage stops.
+The reference platform holds a ``Pool`` for every pool of the candidate's design spec, keyed and
+reported the way results name them (``system:payments``, ``staff:analysts``, ``engine``,
+``store:sales``…; a broker's partitions are one pool each and add up to ``broker``). Durations
+in the study are study seconds; the runtime sleeps ``duration × time_scale`` real seconds, so a
+process measured in days can run in minutes. Fault components (``engine``, ``broker``,
+``controller:sales``, ``system:payments``, ``control-plane``) are the spec's, and stop the pools
+the spec names.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
 
-import numpy as np
-
+from evalkit.design import DesignSpec
 from evalkit.load.reference.resources import Pool, PoolTotals
-from evalkit.load.reference.sampling import draw
-from evalkit.study import Step, Study
 
 __all__ = ["Runtime"]
 
 
 class Runtime:
-    """Pools, time scale, random draws and counters of one live platform (inside a running loop)."""
+    """Pools, time scale and counters of one live platform (inside a running loop)."""
 
-    def __init__(self, study: Study, *, time_scale: float, rng: np.random.Generator) -> None:
-        self.study = study
+    def __init__(self, spec: DesignSpec, *, time_scale: float) -> None:
+        self.spec = spec
         self.time_scale = time_scale
-        self.rng = rng
         self.counters: Counter[str] = Counter()
-        self._pools: dict[str, tuple[str, Pool]] = {}
-        self._components: dict[str, list[Pool]] = {}
-        for system in study.workload.systems:
-            pool = self.add_pool(f"system:{system.name}", system.capacity)
-            self.add_component(f"system:{system.name}", [pool])
-        for staff in study.workload.staff:
-            self.add_pool(f"staff:{staff.name}", staff.capacity)
+        self._pools: dict[str, tuple[Pool, ...]] = {}
+        for pool in spec.pools:
+            keys = [pool.name] if pool.count == 1 else [f"{pool.name}[{i}]" for i in range(pool.count)]
+            self._pools[pool.name] = tuple(Pool(key, pool.capacity) for key in keys)
 
-    def add_pool(self, key: str, capacity: int, *, metric: str | None = None) -> Pool:
-        """A pool reported under ``metric`` (default: its key); pools sharing a metric add up."""
-        pool = Pool(key, capacity)
-        self._pools[key] = (metric or key, pool)
-        return pool
-
-    def pool(self, key: str) -> Pool:
-        return self._pools[key][1]
-
-    def add_component(self, name: str, pools: Iterable[Pool]) -> None:
-        self._components.setdefault(name, []).extend(pools)
+    def station(self, pool: str, partition: float = 0.0) -> Pool:
+        """The pool's unit a workflow uses: for a partitioned pool, the one its partition coin picks."""
+        found = self._pools[pool]
+        return found[int(partition * len(found))] if len(found) > 1 else found[0]
 
     @property
     def components(self) -> tuple[str, ...]:
-        return tuple(self._components)
+        return tuple(component.name for component in self.spec.components)
 
     def outage(self, component: str, study_seconds: float) -> None:
         """Stop every pool of a component from starting visits for a while (``KeyError`` if unknown)."""
-        for pool in self._components[component]:
-            pool.outage(study_seconds * self.time_scale)
+        found = self.spec.component(component)
+        if found is None:
+            raise KeyError(component)
+        for name in found.pools:
+            for pool in self._pools[name]:
+                pool.outage(study_seconds * self.time_scale)
 
     def totals(self) -> list[tuple[str, PoolTotals]]:
-        return [(metric, pool.totals()) for metric, pool in self._pools.values()]
+        return [(name, pool.totals()) for name, pools in self._pools.items() for pool in pools]
 
     async def hold(self, pool: Pool, study_seconds: float) -> None:
         await pool.hold(study_seconds * self.time_scale)
@@ -69,19 +59,3 @@ class Runtime:
     async def delay(self, study_seconds: float) -> None:
         if study_seconds > 0:
             await asyncio.sleep(study_seconds * self.time_scale)
-
-    def chance(self, probability: float) -> bool:
-        return probability > 0 and self.rng.random() < probability
-
-    async def work(self, step: Step) -> None:
-        """The step's own work: a call held on its system, or a human task held on its staff pool."""
-        if step.system is not None:
-            spec = step.service_time or self.study.system(step.system).service_time
-            await self.hold(self.pool(f"system:{step.system}"), draw(spec, self.rng))
-        else:
-            assert step.staff is not None and step.service_time is not None  # the study validates this
-            await self.hold(self.pool(f"staff:{step.staff}"), draw(step.service_time, self.rng))
-
-    async def resolve(self, pool: str, resolution: Any) -> None:
-        """A person of ``pool`` resolves an exception: hold a resolution time on the staff pool."""
-        await self.hold(self.pool(f"staff:{pool}"), draw(resolution, self.rng))

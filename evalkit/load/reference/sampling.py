@@ -1,14 +1,18 @@
-"""Draw durations from a study's distribution specifications with a seeded generator.
+"""The reference platform's random numbers: draws from a seeded generator, as the spec asks.
 
 The reference platform samples the same distributions as the simulation (each specification
-knows its mean and variance in ``evalkit.study.distributions``); here they are drawn, in study
-seconds, from the platform's own ``numpy.random.Generator``.
+knows its mean and variance in ``evalkit.study.distributions``), in study seconds, from the
+platform's own ``numpy.random.Generator``. ``GeneratorDraws`` answers the requests of
+``evalkit.design.draws.DrawSource`` (a workflow's dealt numbers at its start, the rest on
+demand); the simulation answers the same requests from its own streams.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from evalkit.design import Dealt, Plan
+from evalkit.dists import DistributionSpec
 from evalkit.study.distributions import (
     ConstantDistribution,
     EmpiricalDistribution,
@@ -16,12 +20,10 @@ from evalkit.study.distributions import (
     LognormalDistribution,
 )
 
-__all__ = ["draw"]
-
-Spec = ConstantDistribution | ExponentialDistribution | LognormalDistribution | EmpiricalDistribution
+__all__ = ["GeneratorDraws", "draw"]
 
 
-def draw(spec: Spec, rng: np.random.Generator) -> float:
+def draw(spec: DistributionSpec, rng: np.random.Generator) -> float:
     """One duration, in study seconds."""
     if isinstance(spec, ConstantDistribution):
         return spec.value
@@ -29,4 +31,38 @@ def draw(spec: Spec, rng: np.random.Generator) -> float:
         return float(rng.exponential(spec.mean))
     if isinstance(spec, LognormalDistribution):
         return float(rng.lognormal(spec.mu, spec.sigma))
+    assert isinstance(spec, EmpiricalDistribution)
     return float(spec.samples[int(rng.integers(len(spec.samples)))])
+
+
+class GeneratorDraws:
+    """A ``DrawSource`` drawing every number from one generator when it is asked for."""
+
+    def __init__(self, plan: Plan, rng: np.random.Generator) -> None:
+        self._steps = plan.steps
+        self._rng = rng
+
+    def deal(self) -> Dealt:
+        service = [draw(step.service, self._rng) for step in self._steps]
+        luck = self._rng.random(len(self._steps)).tolist()
+        return Dealt(service, luck, float(self._rng.random()))
+
+    def service(self, step: int, attempt: int) -> float:
+        return draw(self._steps[step].service, self._rng)
+
+    def exception(self, step: int, attempt: int) -> float:
+        return float(self._rng.random())
+
+    def automation(self, step: int) -> float:
+        return float(self._rng.random())
+
+    def resolution(self, step: int) -> float:
+        time = getattr(self._steps[step].exception, "resolution_time", None)
+        assert time is not None  # only a step whose exception goes to people asks
+        return draw(time, self._rng)
+
+    def duplicate(self, step: int, attempt: int) -> float:
+        return float(self._rng.random())
+
+    def duplicate_service(self, step: int, attempt: int) -> float:
+        return self.service(step, attempt)

@@ -1,141 +1,108 @@
 """One live workflow walking the study's process: fork, join, retries, people, failure.
 
-The walk is the part of ``docs/models.md`` common to every design. Steps whose ``after`` steps
-are all done run concurrently (an asyncio task each, in one ``TaskGroup``, so a failure in one
-branch cancels the others: abandoned). Each step runs *attempts*, which the design prices (a
-system call plus an engine transition, or a consumer plus a published event); an exception is
-drawn once per attempt and handled by retry with backoff, routing to people (automated by the
-candidate's ``exception_automation`` share) or failing the workflow. The design also decides what
-a dependency edge costs (a federated cross-domain handoff) and whether exhausted retries go to a
-dead-letter queue.
+The walk is the part of ``docs/models.md`` common to every design, over the plan of
+``evalkit.design.process``. Steps whose predecessors are all done run concurrently (an asyncio
+task each, in one ``TaskGroup``, so a failure in one branch cancels the others: abandoned). A
+step runs its attempt under the design (the spec's visits, carried out by the ``Executor``); if
+the attempt raised its exception, the exception rules of ``evalkit.design.rules`` (retry with
+backoff, people, failure, dead letter) decide what follows, and this walker carries out their
+commands. A dependency edge costs the spec's handoff visits, if any.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal, Protocol
+from typing import Literal
 
+from evalkit.design import START, Dealt, DesignSpec, DrawSource, Visit
+from evalkit.design.rules import Attempt, Backoff, Manual, Outcome, Raised, handle_exception, raised
+from evalkit.load.reference.executor import Executor, WorkflowEndedError
 from evalkit.load.reference.runtime import Runtime
-from evalkit.study import Step, Study
 
-__all__ = ["Design", "WorkflowEndedError", "WorkflowRun"]
-
-
-class WorkflowEndedError(Exception):
-    """The workflow ends early: ``failed`` or ``lost``."""
-
-    def __init__(self, outcome: Literal["failed", "lost"]) -> None:
-        super().__init__(outcome)
-        self.outcome = outcome
-
-
-class Design(Protocol):
-    """How a design prices a workflow's start, its attempts and its edges."""
-
-    #: event-driven: a failing event is redelivered at most this many times before dead-lettering.
-    max_deliveries: int | None
-    #: event-driven: exhausted retries with ``exhausted: fail`` go to the dead-letter queue.
-    dead_letters: bool
-
-    def refuses_now(self) -> bool:
-        """Whether a new workflow is refused at start right now (an outage with ``reject``)."""
-        ...
-
-    async def begin(self, run: WorkflowRun) -> None: ...
-    async def attempt(self, run: WorkflowRun, step: Step) -> None: ...
-    async def manual(self, run: WorkflowRun, step: Step, pool: str, resolution: Any) -> None: ...
-    async def deliver(self, run: WorkflowRun, before: Step | None, after: Step) -> None:
-        """Carry the edge ``before -> after`` (``before`` is ``None`` for the start's edges)."""
-        ...
+__all__ = ["WorkflowRun"]
 
 
 class WorkflowRun:
-    """One workflow instance on a design."""
+    """One workflow instance on a design spec, with the numbers it was dealt at its start."""
 
-    def __init__(self, study: Study, design: Design, runtime: Runtime, automation: float) -> None:
-        self.study = study
-        self.design = design
+    def __init__(self, spec: DesignSpec, executor: Executor, runtime: Runtime, draws: DrawSource, dealt: Dealt) -> None:
+        self.spec = spec
+        self.executor = executor
         self.runtime = runtime
-        self.automation = automation
-        self.partition = 0  # chosen by an event-driven design at start
+        self.draws = draws
+        self.dealt = dealt
+        self.partition = dealt.partition
+
+    def refused(self) -> bool:
+        """Whether the workflow is refused at its start right now (an outage that loses new work)."""
+        return self.executor.refuses(self, self.spec.start)
 
     async def execute(self) -> Literal["completed", "failed", "lost"]:
         try:
-            await self.design.begin(self)
+            await self.executor.run(self, self.spec.start)
             await self._walk()
         except WorkflowEndedError as ended:
-            return ended.outcome
+            return ended.outcome  # type: ignore[return-value]
         return "completed"
 
     async def _walk(self) -> None:
-        steps = self.study.workload.process.steps
-        waiting = {step.id: len(step.after) for step in steps}
-        successors: dict[str, list[Step]] = {step.id: [] for step in steps}
-        for step in steps:
-            for before in step.after:
-                successors[before].append(step)
+        plan = self.spec.plan
+        waiting = list(plan.waiting)
         try:
             async with asyncio.TaskGroup() as group:
 
-                async def run(step: Step) -> None:
+                async def run(step: int) -> None:
                     await self._run_step(step)
-                    for after in successors[step.id]:
+                    for after in plan.steps[step].successors:
                         group.create_task(deliver(step, after))
 
-                async def deliver(before: Step | None, after: Step) -> None:
-                    await self.design.deliver(self, before, after)
-                    waiting[after.id] -= 1
-                    if waiting[after.id] == 0:  # join: every incoming edge has been delivered
+                async def deliver(before: int, after: int) -> None:
+                    await self.executor.run(self, self._handoff(before, after))
+                    waiting[after] -= 1
+                    if waiting[after] == 0:  # join: every incoming edge has been delivered
                         group.create_task(run(after))
 
-                for step in steps:
-                    if not step.after:
-                        waiting[step.id] = 1  # the start's edge
-                        group.create_task(deliver(None, step))
+                for root in plan.roots:
+                    group.create_task(deliver(START, root))
         except BaseExceptionGroup as group_error:
             ended = group_error.subgroup(WorkflowEndedError)
             if ended is None:
                 raise
             raise _first(ended) from None
 
-    async def _run_step(self, step: Step) -> None:
-        spec = step.exception
-        failures = 0
-        while True:
-            await self.design.attempt(self, step)
-            if spec is None or not self.runtime.chance(spec.probability):
-                return
-            failures += 1
-            self.runtime.counters["exceptions"] += 1
-            if spec.handling == "fail":
-                raise WorkflowEndedError("failed")
-            if spec.handling == "human":
-                await self._to_people(step, spec.pool, spec.resolution_time)
-                return
-            limit = self.design.max_deliveries
-            if limit is not None and failures >= limit:
-                self._dead_letter()
-            if failures <= spec.retries:
-                await self.runtime.delay(spec.backoff * spec.backoff_factor ** (failures - 1))
-                continue
-            if spec.exhausted == "human":
-                await self._to_people(step, spec.pool, spec.resolution_time)
-                return
-            if self.design.dead_letters:
-                self._dead_letter()
-            raise WorkflowEndedError("failed")
+    def _handoff(self, before: int, after: int) -> tuple[Visit, ...]:
+        return self.spec.handoff(before, after)
 
-    async def _to_people(self, step: Step, pool: str | None, resolution: Any) -> None:
-        """The platform automates its share with one compensating attempt; people resolve the rest."""
-        if self.runtime.chance(self.automation):
-            await self.design.attempt(self, step)
+    async def _run_step(self, index: int) -> None:
+        spec, step = self.spec, self.spec.plan.steps[index]
+        attempt = spec.steps[index].attempt
+        await self.executor.run(self, attempt, self.dealt.service[index], index, 0)
+        exception = step.exception
+        if exception is None or not raised(exception, self.dealt.luck[index]):
             return
-        self.runtime.counters["manual_interventions"] += 1
-        await self.design.manual(self, step, pool or "", resolution)
-
-    def _dead_letter(self) -> None:
-        self.runtime.counters["dead_lettered"] += 1
-        raise WorkflowEndedError("failed")
+        rules = handle_exception(index, exception, self.draws, spec.redelivery, spec.automation)
+        command = next(rules)
+        while True:
+            reply = None
+            if isinstance(command, Raised):
+                self.runtime.counters["exceptions"] += 1
+            elif isinstance(command, Backoff):
+                await self.runtime.delay(command.delay)
+            elif isinstance(command, Attempt):
+                await self.executor.run(self, attempt, command.duration, index, command.attempt)
+                reply = True  # a workflow that ended meanwhile was cancelled, never gets here
+            elif isinstance(command, Manual):
+                self.runtime.counters["manual_interventions"] += 1
+                await self.executor.run(self, spec.steps[index].manual, command.duration, index)
+            try:
+                command = rules.send(reply)
+            except StopIteration as stop:
+                outcome = stop.value
+                break
+        if outcome is Outcome.DEAD_LETTERED:
+            self.runtime.counters["dead_lettered"] += 1
+        if outcome is not Outcome.DONE:
+            raise WorkflowEndedError("failed")
 
 
 def _first(group: BaseExceptionGroup) -> WorkflowEndedError:
