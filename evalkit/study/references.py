@@ -18,7 +18,6 @@ from evalkit.study.study import Study
 __all__ = ["Problem", "check_study", "check_study_against_scorecard", "fault_components"]
 
 Problem = tuple[tuple[str | int, ...], str]
-_COMPONENTS_BY_DESIGN = {"centralized": "engine", "federated": "coordinator", "event-driven": "broker"}
 
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
@@ -33,15 +32,11 @@ def _duplicates(names: Sequence[str]) -> set[str]:
 
 
 def fault_components(study: Study) -> tuple[str, ...]:
-    """Every component name a fault may target in this study."""
-    return (
-        "control-plane",
-        "engine",
-        "coordinator",
-        "broker",
-        *(f"controller:{d}" for d in study.domains),
-        *(f"system:{s.name}" for s in study.workload.systems),
-    )
+    """Every component name a fault may target in this study: the components of every design's spec."""
+    # Imported here: evalkit.design builds on evalkit.study, which imports this module.
+    from evalkit.design import fault_components as design_components
+
+    return design_components(study)
 
 
 def _check_names(study: Study) -> Iterator[Problem]:
