@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from evalkit.analytic.cell import solve_cell
 from evalkit.design import Plan, design_spec
@@ -22,7 +23,7 @@ from evalkit.study import Study
 
 __all__ = ["ANALYTIC", "Disagreement", "analytic_disagreements", "analytic_rows"]
 
-ANALYTIC = "analytic"
+ANALYTIC: Final = "analytic"
 #: Below this bottleneck utilisation a cell is "below the knee" for the disagreement check.
 KNEE_UTILIZATION = 0.8
 COMPARED = ("cycle_time_mean", "cycle_time_p95")
@@ -100,7 +101,8 @@ def analytic_disagreements(table: ResultTable, tolerance: float = 0.20, against:
         return []
     simulated = other.groupby(["candidate", "multiple", "metric"])["value"].mean()
     found = []
-    for (candidate, multiple), cell in analytic.groupby(["candidate", "multiple"]):
+    for key, cell in analytic.groupby(["candidate", "multiple"]):
+        candidate, multiple = str(key[0]), float(key[1])  # type: ignore[index, arg-type]
         values = dict(zip(cell["metric"], cell["value"], strict=True))
         if not _below_knee(values, simulated, candidate, multiple):
             continue
@@ -109,7 +111,7 @@ def analytic_disagreements(table: ResultTable, tolerance: float = 0.20, against:
             value = values.get(metric, math.nan)
             comparable = math.isfinite(expected) and math.isfinite(value) and expected > 0
             if comparable and abs(value - expected) > tolerance * expected:
-                found.append(Disagreement(str(candidate), float(multiple), metric, value, float(expected)))
+                found.append(Disagreement(candidate, multiple, metric, value, float(expected)))
     return found
 
 

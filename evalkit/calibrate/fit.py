@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize  # type: ignore[import-untyped]
 
 from evalkit.analytic.cell import arrival_rate, saturation_multiple
 from evalkit.analytic.cycle import GRID_SIZE, cycle_time
@@ -404,7 +404,7 @@ def _predict(
     spec: DesignSpec,
 ) -> Calibration:
     levels = sorted({*study.traffic.multiples, *(s.multiple for s in stages)})
-    predictions = []
+    predictions: list[dict[str, float | str]] = []
     for multiple in levels:
         figures = _stage_figures(spec, arrival_rate(study, multiple))
         network_bottleneck = solve(stations(spec), demands(spec), arrival_rate(study, multiple)).bottleneck
