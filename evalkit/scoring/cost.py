@@ -10,8 +10,9 @@ integration *cost*.
     TCO = years × (licence + nodes × node_cost + operations) + (implementation + integration hours) × hourly rate
 
 **Nodes** are sized from the simulation's utilisation at ``costing.target_multiple``: the busy
-orchestration workers there (utilisation × units, summed over the engine, domain controllers,
-coordinator and consumer groups; state stores, systems and staff are not the platform's compute)
+orchestration workers there (utilisation × units, summed over the pools the candidate's design
+spec marks as the platform's compute: the engine, domain controllers, coordinator and consumer
+groups; state stores, the broker, systems and staff are not)
 divided by ``PLANNING_UTILISATION`` for headroom, then by the candidate's ``workers_per_node``,
 and never fewer than ``minimum_nodes``. Offered work is proportional to load, so when the target
 multiple saturates (or was not run) the busy workers are extrapolated from the unsaturated
@@ -28,6 +29,7 @@ import numpy as np
 
 from evalkit.analysis import Analysis
 from evalkit.analysis.curves import Curve
+from evalkit.design import design_spec
 from evalkit.scorecard_data import CostBreakdown, IntegrationView
 from evalkit.study import Study
 from evalkit.study.candidates import Candidate
@@ -55,31 +57,19 @@ def integration_view(study: Study, candidate: Candidate) -> IntegrationView:
     )
 
 
-def orchestration_units(candidate: Candidate, resource: str) -> int | None:
-    """Worker units of one of the platform's orchestration resources; None for anything else."""
-    parameters = candidate.parameters
-    kind, _, name = resource.partition(":")
-    if candidate.design == "centralized" and resource == "engine":
-        return parameters.engine_workers  # type: ignore[union-attr]
-    if candidate.design == "federated":
-        if resource == "coordinator":
-            return parameters.coordinator_workers  # type: ignore[union-attr]
-        if kind == "controller" and name:
-            override = parameters.domains.get(name)  # type: ignore[union-attr]
-            return (override and override.controller_workers) or parameters.controller_workers  # type: ignore[union-attr]
-    if candidate.design == "event-driven" and kind == "consumers" and name:
-        return parameters.step_concurrency.get(name, parameters.consumer_concurrency)  # type: ignore[union-attr]
-    return None
+def orchestration_units(study: Study, candidate: Candidate) -> dict[str, int]:
+    """Worker units of each of the platform's orchestration resources, by resource name."""
+    return design_spec(study, candidate).orchestration_units()
 
 
-def _busy_by_multiple(candidate: Candidate, curve: Curve) -> list[tuple[float, float, bool]]:
+def _busy_by_multiple(units: dict[str, int], curve: Curve) -> list[tuple[float, float, bool]]:
     """(multiple, busy orchestration workers, saturated) for cells with orchestration utilisation."""
     points = []
     for cell in curve.cells:
         busy = [
-            utilisation * units
+            utilisation * units[resource]
             for resource, utilisation in cell.utilizations().items()
-            if (units := orchestration_units(candidate, resource)) is not None
+            if resource in units
         ]
         if busy:
             points.append((cell.multiple, float(sum(busy)), cell.saturated))
@@ -92,7 +82,7 @@ def busy_workers(analysis: Analysis, candidate: Candidate, target: float) -> tup
     performance = found and (found.performance("sim") or found.performance("load"))
     if performance is None:
         return None, "no results"
-    points = _busy_by_multiple(candidate, performance.curve)
+    points = _busy_by_multiple(orchestration_units(analysis.study, candidate), performance.curve)
     source = performance.curve.source
     for multiple, busy, saturated in points:
         if math.isclose(multiple, target) and not saturated:
