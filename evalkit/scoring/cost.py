@@ -67,9 +67,7 @@ def _busy_by_multiple(units: dict[str, int], curve: Curve) -> list[tuple[float, 
     points = []
     for cell in curve.cells:
         busy = [
-            utilisation * units[resource]
-            for resource, utilisation in cell.utilizations().items()
-            if resource in units
+            utilisation * units[resource] for resource, utilisation in cell.utilizations().items() if resource in units
         ]
         if busy:
             points.append((cell.multiple, float(sum(busy)), cell.saturated))
