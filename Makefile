@@ -56,6 +56,7 @@ platform-down: $(STAMP)
 
 ## make test-platforms: the kits other than Celery (marked `platforms`; Celery runs in `make test`)
 test-platforms: platform-deps
+	$(PYTHON) platforms/restate/kit.py install
 	$(PYTHON) -m pytest -m platforms tests/platforms $(PYTEST_ARGS)
 
 clean:

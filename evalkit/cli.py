@@ -14,7 +14,7 @@ import sys
 import typer
 
 from evalkit import __version__
-from evalkit.commands import calibrate, import_bpmn, register_all
+from evalkit.commands import calibrate, import_bpmn, platform, register_all
 from evalkit.errors import EvalkitError
 
 __all__ = ["app", "main"]
@@ -46,6 +46,7 @@ def _root(
 
 register_all(app)
 import_bpmn.register(app)  # evalkit import-bpmn (issue 12)
+platform.register(app)  # evalkit platform up|down|status: real engines' kits (issue 13)
 calibrate.register(app)  # evalkit calibrate (issue 14)
 
 
