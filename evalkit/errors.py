@@ -32,7 +32,18 @@ __all__ = [
     "SimulationError",
     "LoadTestError",
     "ScoringError",
+    "shorten",
 ]
+
+
+#: How much of a rejected value an error message echoes: enough to recognise it, never a wall of text.
+ECHO_LIMIT = 80
+
+
+def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
+    """The value's repr cut at ``limit`` characters with an ellipsis, so a 5,000-character value stays short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class EvalkitError(Exception):

@@ -11,6 +11,7 @@ The reporter passed in receives progress; the pipeline never prints.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -54,6 +55,18 @@ class LoggingReporter:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
         self.stream.write(f"{stamp}Z {text}\n")
         self.stream.flush()
+
+    def warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: object = None,
+        line: str | None = None,
+    ) -> None:
+        """A library's warning (numpy, matplotlib…): into run.log, not onto the user's terminal."""
+        self._log(f"warning: {category.__name__}: {message} ({Path(filename).name}:{lineno})")
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._log(f"stage {name}" + (f" ({total} cells)" if total else ""))
@@ -293,7 +306,9 @@ def _run_locked(
     logged = LoggingReporter(reporter, run.logs_dir / "run.log")
     logged.note(f"{'resumed' if options.resume else 'started'} run {run.run_id}: {describe_options(options)}")
     try:
-        with CellLedger(run.path / "cells.sqlite") as ledger:
+        with warnings.catch_warnings(), CellLedger(run.path / "cells.sqlite") as ledger:
+            warnings.simplefilter("default")
+            warnings.showwarning = logged.warning
             _run_stages(study, run, ledger, options, logged, outcome)
     except KeyboardInterrupt:
         index.record(run, status="interrupted")

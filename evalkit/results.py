@@ -147,6 +147,8 @@ class ResultTable:
             frame = pd.read_csv(path, dtype={"candidate": str, "design": str, "scenario": str})
         except FileNotFoundError:
             raise RunStoreError(f"{path}: results table not found") from None
+        except OSError as error:  # a folder in its place, no permission
+            raise RunStoreError(f"{path}: unreadable ({error.strerror or error})") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise RunStoreError(f"{path}: not a results table ({error})") from None
         try:

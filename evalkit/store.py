@@ -330,10 +330,18 @@ class RunIndex:
             )
 
     def runs(self) -> list[dict[str, Any]]:
-        """Every indexed run, newest first."""
+        """Every indexed run, newest first.
+
+        A run recorded as ``running`` whose write lock is free has died without saying so
+        (``kill -9``, a power cut): it is reported as ``interrupted``, which ``--resume`` continues.
+        """
         cursor = self._connection.execute("SELECT * FROM runs ORDER BY created DESC, run_id DESC")
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+        found = [dict(zip(names, row, strict=True)) for row in cursor]
+        for row in found:
+            if row["status"] == "running" and not RunDirectory(Path(row["path"])).is_being_written():
+                row["status"] = "interrupted"
+        return found
 
     def close(self) -> None:
         self._connection.close()

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from evalkit.errors import UnitError
+from evalkit.errors import UnitError, shorten
 
 __all__ = [
     "SECONDS_PER",
@@ -53,54 +53,54 @@ _RATE = re.compile(rf"^\s*({_NUMBER})\s*(?:/|per\s+)\s*({_NUMBER})?\s*([a-zA-Z]+
 
 def _finite(value: float, text: object, what: str) -> float:
     if not math.isfinite(value):
-        raise UnitError(f"{what} {text!r} is not a finite number")
+        raise UnitError(f"{what} {shorten(text)} is not a finite number")
     return value
 
 
 def parse_duration(value: object) -> float:
     """Return seconds for ``250ms``, ``2s``, ``1.5h``, ``3d`` or a bare number of seconds."""
     if isinstance(value, bool):
-        raise UnitError(f"duration {value!r} is a boolean; write e.g. 250ms, 2s, 3d")
+        raise UnitError(f"duration {shorten(value)} is a boolean; write e.g. 250ms, 2s, 3d")
     if isinstance(value, int | float):
         return _finite(float(value), value, "duration")
     if not isinstance(value, str):
-        raise UnitError(f"duration must be a number of seconds or text like 250ms, got {value!r}")
+        raise UnitError(f"duration must be a number of seconds or text like 250ms, got {shorten(value)}")
     match = _DURATION.match(value)
     if not match:
-        raise UnitError(f"cannot read duration {value!r}; write a number and a unit ({_UNITS_TEXT})")
+        raise UnitError(f"cannot read duration {shorten(value)}; write a number and a unit ({_UNITS_TEXT})")
     number, unit = float(match.group(1)), match.group(2).lower() or "s"
     if unit not in SECONDS_PER:
-        raise UnitError(f"unknown duration unit {match.group(2)!r} in {value!r}; allowed: {_UNITS_TEXT}")
+        raise UnitError(f"unknown duration unit {match.group(2)!r} in {shorten(value)}; allowed: {_UNITS_TEXT}")
     return _finite(number * SECONDS_PER[unit], value, "duration")
 
 
 def parse_rate(value: object) -> float:
     """Return events per second for ``40/s``, ``1200/h``, ``5 per min``, ``3/2h`` or a bare number."""
     if isinstance(value, bool):
-        raise UnitError(f"rate {value!r} is a boolean; write e.g. 40/s or 1200/h")
+        raise UnitError(f"rate {shorten(value)} is a boolean; write e.g. 40/s or 1200/h")
     if isinstance(value, int | float):
         return _finite(float(value), value, "rate")
     if not isinstance(value, str):
-        raise UnitError(f"rate must be a number per second or text like 40/s, got {value!r}")
+        raise UnitError(f"rate must be a number per second or text like 40/s, got {shorten(value)}")
     match = _RATE.match(value)
     if not match:
         if _DURATION.match(value) and _DURATION.match(value).group(2) == "":  # type: ignore[union-attr]
             return _finite(float(value), value, "rate")
-        raise UnitError(f"cannot read rate {value!r}; write count/unit, e.g. 40/s, 1200/h, 500/d")
+        raise UnitError(f"cannot read rate {shorten(value)}; write count/unit, e.g. 40/s, 1200/h, 500/d")
     count = float(match.group(1))
     per = float(match.group(2)) if match.group(2) else 1.0
     unit = match.group(3).lower()
     if unit not in SECONDS_PER:
-        raise UnitError(f"unknown time unit {match.group(3)!r} in rate {value!r}; allowed: {_UNITS_TEXT}")
+        raise UnitError(f"unknown time unit {match.group(3)!r} in rate {shorten(value)}; allowed: {_UNITS_TEXT}")
     if per <= 0:
-        raise UnitError(f"rate {value!r} divides by a non-positive time")
+        raise UnitError(f"rate {shorten(value)} divides by a non-positive time")
     return _finite(count / (per * SECONDS_PER[unit]), value, "rate")
 
 
 def parse_fraction(value: object) -> float:
     """Return a plain fraction for ``12%``, ``0.12`` or ``12 %``; no range check here."""
     if isinstance(value, bool):
-        raise UnitError(f"fraction {value!r} is a boolean; write e.g. 0.05 or 5%")
+        raise UnitError(f"fraction {shorten(value)} is a boolean; write e.g. 0.05 or 5%")
     if isinstance(value, int | float):
         return _finite(float(value), value, "fraction")
     if isinstance(value, str):
@@ -111,7 +111,7 @@ def parse_fraction(value: object) -> float:
             return _finite(float(text), value, "fraction")
         except ValueError:
             pass
-    raise UnitError(f"cannot read fraction {value!r}; write e.g. 0.05 or 5%")
+    raise UnitError(f"cannot read fraction {shorten(value)}; write e.g. 0.05 or 5%")
 
 
 def format_duration(seconds: float) -> str:

@@ -167,3 +167,29 @@ def test_run_index_lists_runs(tmp_path: Path) -> None:
     rows = index.runs()
     index.close()
     assert [(r["run_id"], r["status"], r["winner"]) for r in rows] == [(run.run_id, "complete", "Event Fabric")]
+
+
+def test_a_run_killed_while_writing_shows_as_interrupted(tmp_path: Path) -> None:
+    run = create_run(tmp_path, STUDY)
+    index = RunIndex(tmp_path)
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+
+    def writer() -> None:
+        with run.writing():
+            ready.set()
+            release.wait(30)
+
+    process = multiprocessing.get_context("fork").Process(target=writer)
+    process.start()
+    assert ready.wait(30)
+    index.record(run, status="running")
+    assert index.runs()[0]["status"] == "running"  # the writer is alive and holds the lock
+    with pytest.raises(RunStoreError, match=f"being written by evalkit process {process.pid}"):
+        with run.writing():
+            pass
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(10)
+    assert index.runs()[0]["status"] == "interrupted"  # the kernel freed the lock with the process
+    with run.writing():  # and a resume may take it
+        pass
+    index.close()

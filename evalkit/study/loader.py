@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
-from evalkit.errors import StudyError
+from evalkit.errors import StudyError, shorten
 from evalkit.study.placeholders import find_placeholders
 from evalkit.study.references import Problem, check_study, check_study_against_scorecard
 from evalkit.study.scorecard import Scorecard
@@ -134,7 +134,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[list[str | in
         allowed = _fields_of(parent)
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return path, f"unknown key {key!r}; {hint}allowed: {', '.join(allowed)}"
+        return path, f"unknown key {shorten(key)}; {hint}allowed: {', '.join(allowed)}"
     if kind == "missing":
         return path, "is required but missing"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -143,7 +143,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[list[str | in
         given = ctx.get("tag", "")
         close = difflib.get_close_matches(str(given), [t.strip() for t in expected.split(",")], n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        what = f"unknown {tag_name} {given!r}{hint}" if given else f"needs a {tag_name}"
+        what = f"unknown {tag_name} {shorten(given)}{hint}" if given else f"needs a {tag_name}"
         return [*path, tag_name], f"{what}; allowed: {expected}"
     if kind == "literal_error":
         given = error.get("input")
@@ -151,11 +151,11 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[list[str | in
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",")]
         close = difflib.get_close_matches(str(given), options, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return path, f"{given!r} is not allowed{hint}; allowed: {expected}"
+        return path, f"{shorten(given)} is not allowed{hint}; allowed: {expected}"
     text = error["msg"].removeprefix("Value error, ")
     given = error.get("input")
     if kind not in ("value_error", "assertion_error") and not isinstance(given, dict | list | tuple):
-        text = f"{text} (got {given!r})"
+        text = f"{text} (got {shorten(given)})"
     return path, text
 
 
