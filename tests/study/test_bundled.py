@@ -24,7 +24,10 @@ def test_the_three_seed_studies_are_bundled() -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_bundled_study_loads_and_has_one_candidate_per_design(path: Path) -> None:
     study, scorecard = load_study_with_scorecard(path)
-    assert sorted(c.design for c in study.candidates) == sorted(DESIGNS)
+    if path.stem == "real-engines":  # the engines that install here: two central engines and a broker
+        assert sorted(c.design for c in study.candidates) == ["centralized", "centralized", "event-driven"]
+    else:
+        assert sorted(c.design for c in study.candidates) == sorted(DESIGNS)
     assert scorecard.name == "orchestration-platform"
 
 
