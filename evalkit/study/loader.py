@@ -53,6 +53,8 @@ def format_field(path: typing.Sequence[str | int]) -> str:
     """``("candidates", 1, "design")`` -> ``candidates[1].design``."""
     text = ""
     for part in path:
+        if isinstance(part, str) and len(part) > 40:  # a pasted paragraph as a key stays readable
+            part = part[:39] + "…"
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
