@@ -10,15 +10,19 @@ prints:
 * plain Locust's request rate on the same target in the same run (closed loop: FastHttpUser
   users with no wait time, one process), and the ratio of the two.
 
-One generator process and one target process, on whatever cores the machine has; the figures
-are as noisy as the machine is busy. Run: ``.venv/bin/python benchmarks/load_ceiling.py``.
-It asserts nothing.
+One generator process and one target process. ``--cpu N`` pins this script, and so the generator
+and plain Locust it starts, to core N and the target to the other cores: both sides are then
+measured on one core against the same target. Otherwise they run on whatever cores the machine
+has. The figures are as noisy as the machine is busy; each rate's line shows the generator's own
+CPU share (``generator_cpu``), and the load average is printed first. Run:
+``.venv/bin/python benchmarks/load_ceiling.py [--cpu 0]``. It asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 import tempfile
@@ -66,8 +70,10 @@ PLAIN_LOCUSTFILE = textwrap.dedent(
 )
 
 
-def start_target() -> tuple[subprocess.Popen[str], str]:
+def start_target(cores: set[int] | None = None) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen([sys.executable, "-c", TARGET], stdout=subprocess.PIPE, text=True)
+    if cores:
+        os.sched_setaffinity(process.pid, cores)
     assert process.stdout is not None
     port = int(process.stdout.readline())
     return process, f"http://127.0.0.1:{port}"
@@ -119,7 +125,8 @@ def report(rate: float, metrics: dict[str, float]) -> None:
     print(
         f"  {rate:7.0f}/s offered: achieved {metrics['achieved_rate']:7.1f}/s, late {metrics['late_share']:6.2%}, "
         f"dropped {metrics['dropped_starts']:.0f}, p50 {metrics['cycle_time_p50'] * 1e3:6.2f} ms, "
-        f"p99 {metrics['cycle_time_p99'] * 1e3:7.2f} ms -> {'held' if metrics['held'] else 'missed'}",
+        f"p99 {metrics['cycle_time_p99'] * 1e3:7.2f} ms, generator CPU {metrics['generator_cpu']:4.0%} "
+        f"-> {'held' if metrics['held'] else 'missed'}",
         flush=True,
     )
 
@@ -166,8 +173,15 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.5, help="ladder step")
     parser.add_argument("--bisections", type=int, default=3)
     parser.add_argument("--users", type=int, default=32, help="plain Locust users")
+    parser.add_argument("--cpu", type=int, help="pin the generator and plain Locust to this core, the target elsewhere")
     arguments = parser.parse_args()
-    target, base_url = start_target()
+    target_cores = None
+    if arguments.cpu is not None:
+        target_cores = (os.sched_getaffinity(0) - {arguments.cpu}) or {arguments.cpu}
+        os.sched_setaffinity(0, {arguments.cpu})
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load}; generator core: {arguments.cpu}, target cores: {target_cores}")
+    target, base_url = start_target(target_cores)
     try:
         with tempfile.TemporaryDirectory() as folder:
             print(f"scheduler ceiling (late = sent > {LATE_AFTER * 1e3:g} ms after intended; Poisson arrivals):")

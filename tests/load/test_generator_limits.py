@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,19 @@ from load_targets import ThreadedServer, instant_app, one_system_study
 
 from evalkit.analysis import analyse
 from evalkit.load import LoadPlan, plan_stages, run_load_test
-from evalkit.load.generator.client import MAX_BACKOFF, MAX_POLLS_IN_FLIGHT
 from evalkit.load.measurement import generator_advice, stage_metrics
 from evalkit.load.recording import StageRecorder
 from evalkit.results import ResultTable, observations
 
 pytestmark = pytest.mark.timeout(120)
+
+
+def _generator_constants() -> tuple[int, float]:
+    """The client's poll cap and back-off, read in a child: importing it here would let Locust
+    monkey-patch this test process with gevent."""
+    code = "from evalkit.load.generator.client import MAX_BACKOFF as b, MAX_POLLS_IN_FLIGHT as n; print(n, b)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return int(found[0]), float(found[1])
 
 
 def _record(started: int = 1000, late: int = 0, dropped: int = 0, cpu: float = 0.3) -> StageRecorder:
@@ -144,15 +153,17 @@ def _run(study_dict, write_study_dict, out: Path) -> dict[str, float]:  # type: 
 def test_polls_in_flight_are_capped(serve, write_study_dict, tmp_path: Path) -> None:
     # 200 workflows/s that never finish, each poll held 0.5 s, polled every 20 ms: unchecked,
     # hundreds of polls would be outstanding at once
+    cap, _ = _generator_constants()
     app, seen = _polled_job_app(duration=60, poll_hold=0.5, busy=False)
     server = serve(app)
     metrics = _run(_poll_study(server.base_url, 200, "20ms"), write_study_dict, tmp_path / "out")
-    assert seen["most_in_flight"] > MAX_POLLS_IN_FLIGHT / 2  # the cap was reached...
-    assert seen["most_in_flight"] <= MAX_POLLS_IN_FLIGHT  # ...and held
+    assert seen["most_in_flight"] > cap / 2  # the cap was reached...
+    assert seen["most_in_flight"] <= cap  # ...and held
     assert metrics["polls_per_second"] > 0
 
 
 def test_polls_back_off_on_a_busy_target_and_are_counted(write_study_dict, tmp_path: Path) -> None:
+    _, backoff = _generator_constants()
     quiet_app, quiet = _polled_job_app(duration=60, poll_hold=0.0, busy=False)
     busy_app, busy = _polled_job_app(duration=60, poll_hold=0.0, busy=True)
     with ThreadedServer(quiet_app) as server:
@@ -161,5 +172,5 @@ def test_polls_back_off_on_a_busy_target_and_are_counted(write_study_dict, tmp_p
         backed_off = _run(_poll_study(server.base_url, 20, "50ms"), write_study_dict, tmp_path / "busy")
     # 20/s for 3.5 s, each polled every ~50 ms until the end: in the window about 20·t/0.05 per second
     assert plain["polls_per_second"] == pytest.approx(quiet["polls"] / 4.5, rel=0.5)
-    assert backed_off["polls_per_second"] < plain["polls_per_second"] * 3 / MAX_BACKOFF
+    assert backed_off["polls_per_second"] < plain["polls_per_second"] * 3 / backoff
     assert busy["polls"] < quiet["polls"]

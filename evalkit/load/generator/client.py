@@ -4,8 +4,10 @@ A workflow greenlet sends the start request, then either reads the outcome from 
 answer or polls the status URL until a done or failed value (or status code), a deadline, or the
 end of the stage's drain (when the stage kills it: a timeout). Every duration is measured from
 the *intended* start, so a late send or a slow answer shows in the latency instead of hiding
-(coordinated omission). HTTP requests go through Locust's ``FastHttpSession``, so Locust's own
-statistics see every real request and nothing else: workflow metrics go to the ``StageRecorder``.
+(coordinated omission). HTTP requests go through ``LeanSession`` (geventhttpclient without the
+browser layers, ``evalkit.load.generator.transport``), which reports each to Locust's request
+event, so Locust's own statistics see every real request and nothing else: workflow metrics go
+to the ``StageRecorder``.
 
 **What each workflow leaves behind**, beside its outcome: how many requests it sent (starts,
 retries and polls: polls are load the platform serves), and, when it ended in error, the class
@@ -34,10 +36,10 @@ from urllib.parse import quote
 
 import gevent
 import gevent.lock
-from locust.contrib.fasthttp import FastHttpSession
 
 from evalkit.load.failures import BACK_PRESSURE, error_class, retry_after
-from evalkit.load.generator.tuning import resolve_inline_if_literal, without_cookies
+from evalkit.load.generator.transport import LeanSession
+from evalkit.load.generator.tuning import resolve_inline_if_literal
 from evalkit.load.recording import Outcome, StageRecorder
 from evalkit.load.spec import GeneratorSpec
 from evalkit.load.targets import (
@@ -84,7 +86,7 @@ class WorkflowClient:
 
     def __init__(
         self,
-        session: FastHttpSession,
+        session: LeanSession,
         target: Target,
         headers: dict[str, str],
         late_after: float,
@@ -246,16 +248,14 @@ def client_for(spec: GeneratorSpec, request_event: Any) -> WorkflowClient:
     synchronous = target.completion.mode == "sync"
     # Shorter than the request timeout, so a timeout can be told to be the connect's (failures.error_class).
     connect_timeout = min(target.timeout / 2, 5.0)
-    session = FastHttpSession(
+    session = LeanSession(
         target.base_url,
-        request_event=request_event,
-        user=None,
+        request_event,
         concurrency=spec.max_in_flight,
         network_timeout=max(target.timeout, target.workflow_timeout) if synchronous else target.timeout,
         connection_timeout=connect_timeout,
         max_retries=1,  # a stale keep-alive connection, not a slow target: the poll loop retries itself
     )
-    without_cookies(session)
     resolve_inline_if_literal(target.base_url)
     return WorkflowClient(session, target, target.headers, spec.late_after, connect_timeout=connect_timeout)
 
