@@ -19,10 +19,11 @@ import numpy as np
 from evalkit.analytic.cycle import CycleTime, cycle_time
 from evalkit.analytic.model import demands, stations, visit_ratios
 from evalkit.analytic.network import NetworkSolution, solve
+from evalkit.analytic.routes import Routes
 from evalkit.design.spec import DesignSpec, Occupy
 from evalkit.study import Study
 
-__all__ = ["AnalyticCell", "arrival_rate", "saturation_multiple", "solve_cell", "window_share"]
+__all__ = ["AnalyticCell", "arrival_rate", "routes_of", "saturation_multiple", "solve_cell", "window_share"]
 
 
 @dataclass(frozen=True)
@@ -53,24 +54,32 @@ def arrival_rate(study: Study, multiple: float) -> float:
     return study.traffic.peak_rate * multiple * window_share(study)
 
 
-def saturation_multiple(spec: DesignSpec, study: Study) -> float:
+def routes_of(study: Study, spec: DesignSpec) -> Routes | None:
+    """The sampled routing of a process with decisions, loops or types; None for a plain one."""
+    routes = Routes.of(study, spec.plan)
+    return None if routes.plain else routes
+
+
+def saturation_multiple(spec: DesignSpec, study: Study, routes: Routes | None = None) -> float:
     """The load multiple at which the design's bottleneck saturates (operational laws)."""
-    network = solve(stations(spec), demands(spec), 0.0)
+    network = solve(stations(spec), demands(spec, routes), 0.0)
     return network.max_rate / arrival_rate(study, 1.0)
 
 
-def solve_cell(spec: DesignSpec, study: Study, multiple: float) -> AnalyticCell:
-    """Solve one candidate's design at one load multiple."""
+def solve_cell(spec: DesignSpec, study: Study, multiple: float, routes: Routes | None = None) -> AnalyticCell:
+    """Solve one candidate's design at one load multiple (``routes``: see ``routes_of``)."""
     rate = arrival_rate(study, multiple)
-    network = solve(stations(spec), demands(spec), rate)
-    cycle = cycle_time(spec, network)
-    return AnalyticCell(multiple, network, cycle, _metrics(spec, study, network, cycle))
+    network = solve(stations(spec), demands(spec, routes), rate)
+    cycle = cycle_time(spec, network, routes=routes)
+    return AnalyticCell(multiple, network, cycle, _metrics(spec, study, network, cycle, routes))
 
 
-def _metrics(spec: DesignSpec, study: Study, network: NetworkSolution, cycle: CycleTime) -> dict[str, float]:
+def _metrics(
+    spec: DesignSpec, study: Study, network: NetworkSolution, cycle: CycleTime, routes: Routes | None
+) -> dict[str, float]:
     rate = network.arrival_rate
     window = study.traffic.horizon - study.traffic.warmup
-    success, exceptions, manual, duplicates = _per_workflow(spec)
+    success, exceptions, manual, duplicates = _per_workflow(spec, routes)
     carried = min(rate, network.max_rate)
     saturated = network.saturated
     started = rate * window
@@ -104,20 +113,22 @@ def _metrics(spec: DesignSpec, study: Study, network: NetworkSolution, cycle: Cy
     return metrics
 
 
-def _per_workflow(spec: DesignSpec) -> tuple[float, float, float, float]:
+def _per_workflow(spec: DesignSpec, routes: Routes | None) -> tuple[float, float, float, float]:
     """P(a workflow completes), and expected exceptions, manual resolutions and duplicates per workflow."""
     success = 1.0
     exceptions = manual = duplicates = 0.0
+    runs = routes.visits() if routes is not None else None
     for plan, step in zip(spec.plan.steps, spec.steps, strict=True):
+        times = 1.0 if runs is None else float(runs[plan.index])
         ratios = visit_ratios(plan.exception, spec)
-        success *= ratios.success
-        manual += ratios.manual
+        success *= ratios.success**times
+        manual += ratios.manual * times
         if plan.exception is not None:
             p = plan.exception.probability
             # Every attempt but a compensating one may raise the exception.
             raising = sum(p**k for k in range(ratios.retries_allowed + 1))
-            exceptions += p * raising
+            exceptions += p * raising * times
         for visit in step.attempt:
             if isinstance(visit, Occupy):
-                duplicates += ratios.attempts * visit.duplicate_probability
+                duplicates += ratios.attempts * visit.duplicate_probability * times
     return success, exceptions, manual, duplicates

@@ -26,6 +26,7 @@ correlation. The draws use a fixed seed: the result is a deterministic numerical
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ import numpy as np
 from evalkit.analytic.grid import Grid, Spectrum
 from evalkit.analytic.model import visit_ratios
 from evalkit.analytic.network import NetworkSolution
+from evalkit.analytic.routes import Routes
 from evalkit.design.rules import backoff
 from evalkit.design.spec import Delay, DesignSpec, Hold, Occupy, Visit
 from evalkit.study.workload import ExceptionSpec
@@ -63,16 +65,22 @@ class CycleTime:
         return cls(math.inf, math.inf, math.inf, math.inf)
 
 
-def cycle_time(model: DesignSpec, network: NetworkSolution, size: int = GRID_SIZE) -> CycleTime:
-    """The cycle-time distribution of a design in its solved ``network`` (infinite when saturated)."""
+def cycle_time(
+    model: DesignSpec, network: NetworkSolution, size: int = GRID_SIZE, routes: Routes | None = None
+) -> CycleTime:
+    """The cycle-time distribution of a design in its solved ``network`` (infinite when saturated).
+
+    ``routes`` (``evalkit.analytic.routes``) carries a process's decisions, rework loops and
+    workflow types; such a process is composed by sampling, draw by draw along its routing.
+    """
     if network.saturated:
         return CycleTime.unbounded()
     span = _span_estimate(model, network)
     for _ in range(6):
         grid = Grid(size, span / size)
         composer = _Composer(model, network, grid)
-        if not composer.series_parallel:
-            return composer.sampled()
+        if routes is not None or not composer.series_parallel:
+            return composer.sampled(routes)
         spectrum = composer.workflow()
         if grid.lost(spectrum) <= LOST_TOLERANCE:
             break
@@ -239,26 +247,63 @@ class _Composer:
         branches = [self.relative(before, join_from) * self.edge(before, node) for before in predecessors]
         return self.relative(join_from, dominator) * self.grid.maximum(branches)
 
-    def sampled(self) -> CycleTime:
-        """Compose the workflow draw by draw (for processes that are not series-parallel)."""
+    def sampled(self, routes: Routes | None = None) -> CycleTime:
+        """Compose the workflow draw by draw (processes that are not series-parallel, or routed).
+
+        With ``routes`` each draw follows its own routing: a skipped step takes no time but passes
+        its readiness on (dead-path elimination), a loop-closing step adds its body's extra passes,
+        and a workflow completes when the last step of its type is done or skipped.
+        """
         rng = np.random.default_rng(SAMPLING_SEED)
-        uniforms = (np.arange(SAMPLES) + 0.5) / SAMPLES  # stratified: one draw per 1/SAMPLES of probability
+        count = SAMPLES if routes is None else routes.types.size
+        uniforms = (np.arange(count) + 0.5) / count  # stratified: one draw per 1/count of probability
 
         def draw(spectrum: Spectrum) -> np.ndarray:
             return self._inverse(spectrum, rng.permutation(uniforms))
 
-        finish: dict[int, np.ndarray] = {START: draw(self.phases(self.model.start))}
-        for node in range(self.end + 1):
-            ready = None
+        def edge(source: int, target: int) -> np.ndarray | float:
+            visits = self.model.handoff(source, target)
+            if not visits:
+                return 0.0
+            time = draw(self.phases(visits))
+            return time if routes is None else np.where(routes.live[(source, target)], time, 0.0)
+
+        start = draw(self.phases(self.model.start))
+        finish: dict[int, np.ndarray] = {}
+        done = np.zeros(count)
+        for node in range(self.end):
+            ready: np.ndarray | None = None
             for before in self.predecessors[node]:
-                edge = self.model.handoff(before, node) if node != self.end else ()
-                arrival = finish[before] + (draw(self.phases(edge)) if edge else 0.0)
+                if routes is not None and before == START and (START, node) not in routes.live:
+                    continue
+                arrival = (start if before == START else finish[before]) + edge(before, node)
                 ready = arrival if ready is None else np.maximum(ready, arrival)
             assert ready is not None
-            finish[node] = ready if node == self.end else ready + draw(self.step(node))
-        total = finish[self.end]
+            work = draw(self.step(node))
+            if routes is None:
+                finish[node] = ready + work
+                continue
+            finish[node] = ready + np.where(routes.runs[node], work, 0.0) + self._rework(node, routes, draw)
+            mine = routes.types == routes.routing.type_of[node]
+            done = np.where(mine, np.maximum(done, finish[node]), done)
+        total = done if routes is not None else np.max([finish[n] for n in self.predecessors[self.end]], axis=0)
         p50, p95, p99 = np.quantile(total, [0.50, 0.95, 0.99])
         return CycleTime(float(total.mean()), float(p50), float(p95), float(p99))
+
+    def _rework(self, node: int, routes: Routes, draw: Callable[[Spectrum], np.ndarray]) -> np.ndarray | float:
+        """The extra passes of the loop that ``node`` closes: its body's steps again, in order."""
+        extra = routes.passes.get(node)
+        rework = routes.routing.reworks[node]
+        if extra is None or rework is None:
+            return 0.0
+        added = np.zeros(extra.size)
+        for number in range(1, rework.max_passes + 1):
+            again = extra >= number
+            if not again.any():
+                break
+            one_pass = sum((draw(self.step(member)) for member in rework.body), np.zeros(extra.size))
+            added += np.where(again, one_pass, 0.0)
+        return added
 
     def _inverse(self, spectrum: Spectrum, uniforms: np.ndarray) -> np.ndarray:
         """Inverse-CDF draws from a grid law, linear within each grid interval."""

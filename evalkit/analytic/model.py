@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from evalkit.analytic.network import Demand, Station
+from evalkit.analytic.routes import Routes
 from evalkit.design.rules import Decision, on_exception
 from evalkit.design.spec import Delay, DesignSpec, Hold, Occupy, Visit
 from evalkit.study.workload import ExceptionSpec
@@ -66,15 +67,22 @@ def visit_ratios(exception: ExceptionSpec | None, spec: DesignSpec) -> VisitRati
     return VisitRatios(attempts, 0.0, 1 - exhausted, retries, False)
 
 
-def demands(spec: DesignSpec) -> list[Demand]:
-    """Every station's demand per average workflow (visits and hold per visit)."""
+def demands(spec: DesignSpec, routes: Routes | None = None) -> list[Demand]:
+    """Every station's demand per average workflow (visits and hold per visit).
+
+    With ``routes`` (a process with decisions, loops or types), each step's visits are scaled by
+    how often it runs and each handoff by how often its edge carries a live token.
+    """
+    runs = routes.visits() if routes is not None else None
     found: list[Demand] = list(_demands(spec.start, 1.0))
     for plan, step in zip(spec.plan.steps, spec.steps, strict=True):
         ratios = visit_ratios(plan.exception, spec)
-        found += _demands(step.attempt, ratios.attempts)
-        found += _demands(step.manual, ratios.manual)
+        times = 1.0 if runs is None else float(runs[plan.index])
+        found += _demands(step.attempt, ratios.attempts * times)
+        found += _demands(step.manual, ratios.manual * times)
     for handoff in spec.handoffs:
-        found += _demands(handoff.visits, 1.0)
+        share = 1.0 if routes is None else routes.edge_share(handoff.source, handoff.target)
+        found += _demands(handoff.visits, share)
     return [d for d in found if d.visits > 0]
 
 

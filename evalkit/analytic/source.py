@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from evalkit.analytic.cell import solve_cell
-from evalkit.design import Plan, design_spec
-from evalkit.design.routing import Routing
+from evalkit.analytic.cell import routes_of, solve_cell
+from evalkit.design import design_spec
 from evalkit.results import Observation, ResultTable, observations
 from evalkit.study import Study
 
@@ -32,16 +31,11 @@ COMPARED = ("cycle_time_mean", "cycle_time_p95")
 def analytic_unsupported(study: Study) -> str | None:
     """Why the analytic model cannot solve this study's process, or None when it can.
 
-    It covers fork/join processes with exceptions, waits and gateways; decisions, rework loops
-    and a mix of workflow types are not modelled yet (their visit ratios and paths differ).
+    Every process the study format allows is covered today (fork/join, exceptions, waits,
+    gateways, decisions, rework loops, a mix of workflow types); the per-type cycle-time rows are
+    not produced. The function stays so callers can ask before relying on the analytic source.
     """
-    routing = Routing.of(study, Plan.of(study))
-    if len(routing.types) > 1:
-        return "a mix of workflow types is not modelled analytically yet"
-    if any(routing.decisions):
-        return "decisions (exclusive/inclusive gateways) are not modelled analytically yet"
-    if any(routing.reworks):
-        return "rework loops are not modelled analytically yet"
+    del study
     return None
 
 
@@ -55,10 +49,11 @@ def analytic_rows(study: Study, multiples: Sequence[float] | None = None) -> lis
         return []
     levels = sorted({float(m) for m in (study.traffic.multiples if multiples is None else multiples)})
     rows: list[Observation] = []
+    routes = routes_of(study, design_spec(study, study.candidates[0]))  # the routing is the process's
     for candidate in study.candidates:
         spec = design_spec(study, candidate)
         for multiple in levels:
-            cell = solve_cell(spec, study, multiple)
+            cell = solve_cell(spec, study, multiple, routes)
             rows += observations(
                 source=ANALYTIC,
                 candidate=candidate.name,

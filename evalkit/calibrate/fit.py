@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize  # type: ignore[import-untyped]
 
-from evalkit.analytic.cell import arrival_rate, saturation_multiple
+from evalkit.analytic.cell import arrival_rate, routes_of, saturation_multiple
 from evalkit.analytic.cycle import GRID_SIZE, cycle_time
 from evalkit.analytic.model import demands, stations
 from evalkit.analytic.network import solve
+from evalkit.analytic.routes import Routes
 from evalkit.calibrate.measurements import Stage
 from evalkit.calibrate.parameters import OVERHEAD, Parameter, apply, assumed, fitted_spec, parameter
 from evalkit.design import DesignSpec
@@ -236,6 +237,7 @@ class _Problem:
             (assumed(study, candidate, p.name) or (0.1 * base if p.name == OVERHEAD else 0.01)) for p in self.times
         ]
         self.start: np.ndarray | None = None
+        self.routes = routes_of(study, fitted_spec(study, candidate, fixed))
         self.orchestration = set(fitted_spec(study, candidate, fixed).orchestration_units())
         self.targets = {(s.multiple, m): s.value(m) for s in stages for m in self._metrics(s)}
 
@@ -260,7 +262,7 @@ class _Problem:
 
     def predict(self, values: dict[str, float], stage: Stage) -> dict[str, float]:
         spec = fitted_spec(self.study, self.candidate, {**values, **self.fixed})
-        return _stage_figures(spec, stage.offered_rate, FIT_GRID)
+        return _stage_figures(spec, stage.offered_rate, FIT_GRID, self.routes)
 
     def residual_vector(self, values: dict[str, float], targets: dict[tuple[float, str], float]) -> np.ndarray:
         out = []
@@ -364,14 +366,16 @@ class _Problem:
         return {name: (float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))) for name, v in draws.items()}
 
 
-def _stage_figures(spec: DesignSpec, rate: float, size: int = GRID_SIZE) -> dict[str, float]:
+def _stage_figures(
+    spec: DesignSpec, rate: float, size: int = GRID_SIZE, routes: Routes | None = None
+) -> dict[str, float]:
     """The analytic figures a stage is fitted to, at this offered rate."""
-    network = solve(stations(spec), demands(spec), rate)
+    network = solve(stations(spec), demands(spec, routes), rate)
     figures: dict[str, float] = {"completed_rate": min(rate, network.max_rate)}
     if network.saturated:
         figures["saturated"] = 1.0
         return figures
-    cycle = cycle_time(spec, network, size)
+    cycle = cycle_time(spec, network, size, routes)
     figures.update(cycle_time_mean=cycle.mean, cycle_time_p95=cycle.p95, saturated=0.0)
     for name, station in network.stations.items():
         figures[f"utilization:{name}"] = station.utilization
@@ -404,10 +408,11 @@ def _predict(
     spec: DesignSpec,
 ) -> Calibration:
     levels = sorted({*study.traffic.multiples, *(s.multiple for s in stages)})
+    routes = routes_of(study, spec)
     predictions: list[dict[str, float | str]] = []
     for multiple in levels:
-        figures = _stage_figures(spec, arrival_rate(study, multiple))
-        network_bottleneck = solve(stations(spec), demands(spec), arrival_rate(study, multiple)).bottleneck
+        figures = _stage_figures(spec, arrival_rate(study, multiple), routes=routes)
+        network_bottleneck = solve(stations(spec), demands(spec, routes), arrival_rate(study, multiple)).bottleneck
         predictions.append(
             {
                 "multiple": multiple,
@@ -422,7 +427,7 @@ def _predict(
     for stage in sorted(stages, key=lambda s: s.multiple):
         if stage.multiple <= top:
             continue
-        figures = _stage_figures(spec, stage.offered_rate)
+        figures = _stage_figures(spec, stage.offered_rate, routes=routes)
         holdout.append(
             HoldOut(
                 stage.multiple,
@@ -432,7 +437,7 @@ def _predict(
                 bool(figures["saturated"]),
             )
         )
-    predicted = saturation_multiple(spec, study)
+    predicted = saturation_multiple(spec, study, routes)
     measured = next((s.multiple for s in sorted(stages, key=lambda s: s.multiple) if s.saturated), None)
     within = _within_one_step(predicted, measured, [s.multiple for s in stages]) if holdout else None
     return Calibration(
