@@ -16,6 +16,7 @@ in blocks and ignores the keys; the reference platform's draws from its own gene
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 __all__ = ["Dealt", "DrawSource"]
@@ -30,6 +31,11 @@ class Dealt(NamedTuple):
     luck: list[float]
     #: The partition coin: partition = int(coin × partitions).
     partition: float
+    #: Each step's routing coin (its decision, its first rework draw), by plan index; empty when
+    #: the process has no decision or loop (``evalkit.design.routing``).
+    route: Sequence[float] = ()
+    #: The coin that picks the workflow's type in a mix (0 when there is one type).
+    type_coin: float = 0.0
 
 
 class DrawSource(Protocol):
@@ -61,4 +67,8 @@ class DrawSource(Protocol):
 
     def duplicate_service(self, step: int, attempt: int) -> float:
         """The service time of the duplicated work."""
+        ...
+
+    def route(self, step: int, attempt: int) -> float:
+        """A further routing coin of the step: an inclusive branch after the first, a later rework draw."""
         ...

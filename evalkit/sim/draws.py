@@ -30,8 +30,10 @@ __all__ = ["Draws"]
 class Draws:
     """Per-workflow blocks and on-demand batches of one replication's random numbers."""
 
-    def __init__(self, plan: Plan, streams: Streams, block: int = BATCH_SIZE) -> None:
+    def __init__(self, plan: Plan, streams: Streams, block: int = BATCH_SIZE, *, routed: bool = False) -> None:
+        """``routed``: also deal routing coins (a process with decisions, loops or a mix)."""
         self._plan = plan
+        self._routed = routed
         self._streams = streams
         self._block = block
         self._rows: list[Dealt] = []
@@ -46,6 +48,7 @@ class Draws:
         ]
         self._coin = Batch.uniform(streams.exceptions.extra)
         self._duplicate = Batch.uniform(streams.routing.extra)
+        self._route = Batch.uniform(streams.routing.extra)
 
     def deal(self) -> Dealt:
         """The next workflow's first-attempt service times, exception coins and partition coin."""
@@ -74,6 +77,9 @@ class Draws:
     def duplicate_service(self, step: int, attempt: int) -> float:
         return self._service[step]()
 
+    def route(self, step: int, attempt: int) -> float:
+        return self._route()
+
     def _deal(self) -> list[Dealt]:
         size, steps = self._block, self._plan.steps
         service = np.empty((size, len(steps)))
@@ -82,4 +88,9 @@ class Draws:
         luck = self._streams.exceptions.per_workflow.random((size, len(steps)))
         partition = self._streams.routing.per_workflow.random(size)
         rows = zip(service.tolist(), luck.tolist(), partition.tolist(), strict=True)
-        return [Dealt(*row) for row in rows]
+        if not self._routed:
+            return [Dealt(*row) for row in rows]
+        # Drawn after the partition coins, so a plain process's numbers do not move.
+        route = self._streams.routing.per_workflow.random((size, len(steps))).tolist()
+        kinds = self._streams.routing.per_workflow.random(size).tolist()
+        return [Dealt(*row, coins, kind) for row, coins, kind in zip(rows, route, kinds, strict=True)]

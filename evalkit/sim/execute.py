@@ -67,7 +67,7 @@ class Executor:
             single = found[0] if len(found) == 1 else None
             return (_HOLD, single, found, visit.demand.mean, visit.drawn, visit.lost_if_down, visit.pool)
         if isinstance(visit, Delay):
-            return (_DELAY, visit.time.mean)
+            return (_DELAY, visit.time.mean, visit.drawn)
         if isinstance(visit, AwaitUp):
             return (_AWAIT, self.context.groups[visit.pool])
         assert isinstance(visit, Occupy)
@@ -91,7 +91,7 @@ class Executor:
                     trace(flow, "hold", pool, hold)
                 yield from station.visit(flow, hold)
             elif kind == _DELAY:
-                yield Timeout(self.env, op[1])
+                yield Timeout(self.env, duration if op[2] else op[1])  # drawn: a wait's dealt delay
             elif kind == _AWAIT:
                 group = op[1]
                 while group.up is not None:

@@ -8,7 +8,10 @@ must fit in memory and their fields are touched on every step.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from evalkit.design.process import Plan
+from evalkit.design.routing import Tokens
 
 __all__ = ["COMPLETED", "FAILED", "LOST", "Flow"]
 
@@ -25,11 +28,14 @@ class Flow:
         "luck",
         "outcome",
         "partition",
+        "route",
         "service",
         "stalled",
         "start",
         "steps_left",
+        "tokens",
         "waiting",
+        "workflow_type",
     )
 
     def __init__(
@@ -53,3 +59,8 @@ class Flow:
         self.ended = False
         self.outcome = ""
         self.stalled = False
+        #: A routed process (``evalkit.design.routing``): the dealt routing coins, the workflow's
+        #: type and its dead-path elimination state (set by the walker; None on the plain walk).
+        self.route: Sequence[float] = ()
+        self.workflow_type = 0
+        self.tokens: Tokens | None = None

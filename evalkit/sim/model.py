@@ -32,6 +32,7 @@ import simpy
 from simpy.events import AnyOf, Process, Timeout
 
 from evalkit.design import DesignSpec, DrawSource, Plan, design_spec
+from evalkit.design.routing import Routing, Tokens
 from evalkit.metrics import WORKFLOW_COUNTERS
 from evalkit.sim.arrivals import arrival_times
 from evalkit.sim.context import CellContext
@@ -43,6 +44,7 @@ from evalkit.sim.group import StationGroup
 from evalkit.sim.station import Station, Visit
 from evalkit.sim.streams import Streams
 from evalkit.sim.tally import Tally
+from evalkit.sim.type_tally import TypeTally
 from evalkit.sim.walker import Walker
 from evalkit.study import Fault, Study
 
@@ -92,18 +94,22 @@ class Model:
         self.window = (traffic.warmup, traffic.horizon)
         self.plan = Plan.of(study)
         self.spec: DesignSpec = design_spec(study, self.candidate, self.plan)
-        self.draws: DrawSource = draws if draws is not None else Draws(self.plan, streams)
+        self.routing = Routing.of(study, self.plan)
+        routed = not self.routing.plain
+        self.draws: DrawSource = draws if draws is not None else Draws(self.plan, streams, routed=routed)
         self.stations: list[Station] = []
         limit = math.ceil(10 * traffic.peak_rate * multiple * traffic.profile.max_share * study.slo.p95_cycle_time)
         limit = min(BACKLOG_LIMIT_CAP, max(BACKLOG_LIMIT_FLOOR, limit))
         self.tally = Tally(self.env, self.window, limit)
+        if len(self.routing.types) > 1:
+            self.tally.by_type = TypeTally(tuple(t.name for t in self.routing.types))
         pools = {
             pool.name: tuple(self._station(pool.name, pool.capacity) for _ in range(pool.count))
             for pool in self.spec.pools
         }
         groups = {name: StationGroup(self.env, pools[name]) for name in self.spec.awaited_pools()}
         self.context = CellContext(self.env, self.spec, self.tally, self.draws, pools, groups, traffic.warmup)
-        self.walker = Walker(self.context, Executor(self.context, trace))
+        self.walker = Walker(self.context, Executor(self.context, trace), None if self.routing.plain else self.routing)
         planned = [(f"system:{s.name}", w.at, w.duration) for s in study.workload.systems for w in s.outages]
         self.fault = schedule_outages(self.context, planned, fault)
         self._times = arrival_times(traffic, multiple, streams.arrivals.per_workflow)
@@ -117,8 +123,13 @@ class Model:
     def flow(self, index: int, at: float) -> Flow:
         """A new workflow intended to start at ``at``, dealt its random numbers."""
         start, end = self.window
-        service, luck, partition = self.draws.deal()
-        return Flow(index, at, start <= at < end, service, luck, partition, self.plan)
+        dealt = self.draws.deal()
+        flow = Flow(index, at, start <= at < end, dealt.service, dealt.luck, dealt.partition, self.plan)
+        if not self.routing.plain:
+            flow.route = dealt.route
+            flow.workflow_type = self.routing.choose_type(dealt.type_coin)
+            flow.tokens = Tokens(self.plan, self.routing, flow.workflow_type)
+        return flow
 
     def _arrivals(self) -> Visit:
         env, tally, new, begin = self.env, self.tally, self.flow, self.walker.begin
@@ -206,6 +217,8 @@ class Model:
             "dead_lettered": tally.dead_lettered,
             "duplicates": tally.duplicates,
         }
+        if tally.by_type is not None:
+            metrics.update(tally.by_type.metrics())
         metrics.update(self._station_metrics(span))
         if self.fault is not None:
             metrics.update(self.fault.metrics(tally))

@@ -22,6 +22,7 @@ import simpy
 from hdrh.histogram import HdrHistogram
 
 from evalkit.sim.flow import COMPLETED, FAILED, LOST, Flow
+from evalkit.sim.type_tally import TypeTally
 
 __all__ = ["Tally"]
 
@@ -55,6 +56,8 @@ class Tally:
         self.histogram = HdrHistogram(1, _LARGEST_MICROSECONDS, 3)
         self.recovery_level: float | None = None
         self.recovered_at: float | None = None
+        #: With a mix of workflow types: the same measurements per type (``metric@type``).
+        self.by_type: TypeTally | None = None
 
     def _advance(self, now: float) -> None:
         last = self._last
@@ -78,6 +81,8 @@ class Tally:
         if flow.counted:
             self.started += 1
             self.live[flow.index] = flow
+            if self.by_type is not None:
+                self.by_type.start(flow.workflow_type)
         if self.wip > self.backlog_limit and not self.overload.triggered:
             self.overload.succeed()
 
@@ -103,6 +108,8 @@ class Tally:
     def _count(self, flow: Flow, outcome: str, age: float) -> None:
         del self.live[flow.index]
         self.sojourn_sum += age
+        if self.by_type is not None:
+            self.by_type.end(flow.workflow_type, outcome, age)
         if outcome == COMPLETED:
             self.completed += 1
             self.cycle_sum += age
@@ -175,6 +182,8 @@ class Tally:
             self.sojourn_sum += age
             self.cycle_sum += age
             self.histogram.record_value(min(int(age * _MICROSECONDS), _LARGEST_MICROSECONDS))
+            if self.by_type is not None:
+                self.by_type.censor(flow.workflow_type, age)
         self.live = {}
 
     def cycle_time(self, percentile: float) -> float:
