@@ -65,6 +65,10 @@ RESULT_METRICS: Final[dict[str, str]] = {
     "errors_http_4xx": "count",
     "errors_http_5xx": "count",
     "errors_protocol": "count",
+    # A local engine's resource use per stage (evalkit.load.resources)
+    "engine_cpu_seconds": "s",
+    "engine_peak_memory": "MB",
+    "engine_cpu_per_1000": "s",
     # The load generator's own state: a generator-limited stage says nothing about the platform.
     "polls_per_second": "1/s",
     "generator_cpu": "ratio",

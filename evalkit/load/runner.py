@@ -27,6 +27,7 @@ from evalkit.load.fleet import GeneratorFleet
 from evalkit.load.measurement import stage_metrics
 from evalkit.load.plan import FleetConfig, LoadPlan
 from evalkit.load.recording import StageRecord, merge_records
+from evalkit.load.resources import probe_for
 from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
 from evalkit.load.targets import ResolvedTarget, check_reachable, check_target, resolve_target
@@ -185,12 +186,15 @@ def run_load_test(
     _spec(study, resolved, timing, plans, out_dir, generators, plan.record_samples).write(spec_path)
     design = study.candidate(candidate).design
     rows: list[Observation] = []
+    engine = probe_for(resolved.target.kit)
     with _start_fleet(fleet, spec_path, out_dir, generators, progress) as running:
         for stage_plan, stage in zip(plans, stages, strict=True):
             if resolved.reference and stage_plan.index > 0:
                 _reset_reference(resolved.target.base_url)
+            engine.start()  # a local kit's CPU and memory over the stage (evalkit.load.resources)
             record = _run_stage(running, stage_plan, stage, timing, progress)
             metrics = stage_metrics(record, time_scale=resolved.time_scale)
+            metrics.update(engine.stop(record.counts["completed"] + record.counts["failed"]))
             stage_rows = observations(
                 source="load",
                 candidate=candidate,

@@ -205,6 +205,11 @@ class Target(Model):
     )
     timeout: Duration = Field(default=30.0, gt=0, description="per-request timeout")
     workflow_timeout: Duration = Field(default=120.0, gt=0, description="give up on a workflow after this")
+    kit: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{0,39}$",
+        description="the platforms/ kit running this target on this machine: its CPU and memory are recorded per stage",
+    )
 
     @field_validator("headers")
     @classmethod

@@ -81,6 +81,7 @@ def target(task: str = "evalkit.sleep", args: list[Any] | None = None, poll_inte
         },
         "timeout": "10s",
         "workflow_timeout": "60s",
+        "kit": NAME,
     }
 
 

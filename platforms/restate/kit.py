@@ -69,6 +69,7 @@ def target(handler: str = "sleep", body: dict[str, Any] | None = None, poll_inte
         },
         "timeout": "10s",
         "workflow_timeout": "60s",
+        "kit": NAME,
     }
 
 

@@ -81,6 +81,7 @@ def target(
         },
         "timeout": "10s",
         "workflow_timeout": "60s",
+        "kit": NAME,
     }
 
 

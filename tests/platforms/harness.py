@@ -88,6 +88,7 @@ def check_stages(stages: dict[float, dict[str, float]], *, rate: float, high: fl
         assert abs(metrics["rejected"] - started / 10) <= 1, metrics["rejected"]
         assert metrics["rejected_share"] == pytest.approx(metrics["rejected"] / started)
         assert metrics["requests_per_workflow"] >= 1.5  # a start and polls for most
+        assert metrics["engine_cpu_seconds"] > 0 and metrics["engine_peak_memory"] > 10  # the kit's processes
     assert low["timeouts"] == 0 and low["saturated"] == 0
     assert abs(low["failed"] - low["started"] / 10) <= 1  # the negative sleeps, all ended by the drain
     assert low["completed_rate"] == pytest.approx(rate * 0.8, rel=0.2)
