@@ -17,7 +17,7 @@ from pathlib import Path
 from evalkit.errors import RunStoreError
 from evalkit.results import Observation, ResultTable
 
-__all__ = ["CellLedger"]
+__all__ = ["CellLedger", "decode_observation", "encode_observation"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cells (
@@ -60,7 +60,7 @@ class CellLedger:
 
     def commit(self, key: str, source: str, observations: Sequence[Observation]) -> None:
         """Record one finished cell atomically; committing the same key twice keeps the first."""
-        payload = json.dumps([_encode(o) for o in observations])
+        payload = json.dumps([encode_observation(o) for o in observations])
         try:
             with self._connection:
                 self._connection.execute("BEGIN IMMEDIATE")
@@ -79,14 +79,14 @@ class CellLedger:
         query = "SELECT rows FROM cells" + (" WHERE source = ?" if source else "") + " ORDER BY key"
         for (payload,) in self._connection.execute(query, (source,) if source else ()):
             for row in json.loads(payload):
-                yield _decode(row)
+                yield decode_observation(row)
 
     def table(self, source: str | None = None) -> ResultTable:
         """The results so far, in canonical order."""
         return ResultTable.from_observations(self.observations(source))
 
 
-def _encode(observation: Observation) -> list[object]:
+def encode_observation(observation: Observation) -> list[object]:
     return [
         observation.source,
         observation.candidate,
@@ -100,7 +100,7 @@ def _encode(observation: Observation) -> list[object]:
     ]
 
 
-def _decode(row: list[object]) -> Observation:
+def decode_observation(row: list[object]) -> Observation:
     source, candidate, design, scenario, multiple, replication, metric, value, unit = row
     return Observation(
         source, candidate, design, scenario, float(multiple), int(replication), metric, float(value), unit

@@ -55,6 +55,8 @@ class RunManifest(BaseModel):
     )
     versions: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    cells_reused: int = Field(default=0, description="simulated cells taken unchanged from earlier runs' cache")
+    cells_simulated: int = Field(default=0, description="simulated cells this run computed (last stage run)")
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"

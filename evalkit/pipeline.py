@@ -27,6 +27,7 @@ from evalkit.study import Study, load_study_with_scorecard, study_digest
 from evalkit.study.effective import StudyOverrides
 
 if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
+    from evalkit.cellcache import CellCache
     from evalkit.load import LoadStage, ReferencePlatform
     from evalkit.sim import SimCell
     from evalkit.study.candidates import Candidate
@@ -206,8 +207,9 @@ def describe_options(options: RunOptions) -> str:
     return ", ".join(parts)
 
 
-def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
-    from evalkit.sim import plan_cells, run_sweep
+def _simulate(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
+    from evalkit.cellcache import CellCache, cell_fingerprint
+    from evalkit.sim import plan_cells
 
     cells = plan_cells(study)
     done = ledger.done("sim")
@@ -215,18 +217,44 @@ def _simulate(study: Study, ledger: CellLedger, options: RunOptions, reporter: R
     reporter.stage("simulate", total=len(cells))
     if len(cells) - len(todo):
         reporter.advance(len(cells) - len(todo), detail="already done")
+    with CellCache(run.path.parent / "cell-cache.sqlite") as cache:
+        fingerprints = {cell.key: cell_fingerprint(study, cell) for cell in todo}
+        reused = 0
+        for cell in todo:
+            rows = cache.get(fingerprints[cell.key])
+            if rows is not None:
+                ledger.commit(cell.key, "sim", rows)
+                reused += 1
+        if reused:
+            reporter.advance(reused, detail=f"{reused} unchanged cells re-used from earlier runs")
+        fresh = [cell for cell in todo if cell.key not in ledger.done("sim")] if reused else todo
+        run.update_manifest(cells_reused=run.manifest().cells_reused + reused, cells_simulated=len(fresh))
+        _simulate_fresh(study, fresh, ledger, cache, fingerprints, options, reporter)
+
+
+def _simulate_fresh(
+    study: Study,
+    todo: list[SimCell],
+    ledger: CellLedger,
+    cache: CellCache,
+    fingerprints: dict[str, str],
+    options: RunOptions,
+    reporter: Reporter,
+) -> None:
+    from evalkit.sim import run_sweep
 
     def committed(cell: SimCell, rows: list[Observation]) -> None:
         ledger.commit(cell.key, "sim", rows)
+        cache.put(fingerprints[cell.key], rows)
         reporter.advance(1, detail=f"{cell.candidate} {cell.scenario} {cell.multiple:g}x #{cell.replication}")
 
     if todo and options.dask_scheduler:
         from evalkit.distributed import dask_executor
 
         with dask_executor(options.dask_scheduler) as executor:
-            run_sweep(study, todo, executor=executor, on_cell=committed)
+            run_sweep(study, todo, executor=executor, on_cell=committed, collect=False)
     elif todo:
-        run_sweep(study, todo, workers=options.workers, on_cell=committed)
+        run_sweep(study, todo, workers=options.workers, on_cell=committed, collect=False)
 
 
 def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
@@ -332,7 +360,7 @@ def _run_stages(
     study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter, outcome: RunOutcome
 ) -> None:
     if options.only in (None, "sim"):
-        _simulate(study, ledger, options, reporter)
+        _simulate(study, run, ledger, options, reporter)
     else:
         outcome.skipped.append("simulation (--only load)")
     if options.only in (None, "load") and options.load:

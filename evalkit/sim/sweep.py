@@ -134,14 +134,20 @@ def run_sweep(
     executor: concurrent.futures.Executor | None = None,
     on_cell: CellCallback | None = None,
     progress: ProgressCallback | None = None,
+    collect: bool = True,
 ) -> ResultTable:
-    """Simulate ``cells`` and return their rows as one table, whatever the number of workers."""
+    """Simulate ``cells`` and return their rows as one table, whatever the number of workers.
+
+    ``collect=False`` keeps no rows (an empty table is returned): a caller that stores each cell
+    as it finishes (``on_cell``) then holds memory for the cells in flight only.
+    """
     # Largest cells first, so a worker does not start the slowest cell last.
     ordered = sorted(cells, key=lambda c: (-c.multiple, c.key))
     rows: list[Observation] = []
 
     def finished(cell: SimCell, cell_rows: list[Observation]) -> None:
-        rows.extend(cell_rows)
+        if collect:
+            rows.extend(cell_rows)
         if on_cell is not None:
             on_cell(cell, cell_rows)
         if progress is not None:
@@ -151,10 +157,10 @@ def run_sweep(
     if progress is not None:
         progress(0, len(ordered))
     if executor is not None:
-        _run_on(executor, study, ordered, finished, done)
+        _run_on(executor, study, ordered, finished, done, window=_DISTRIBUTED_WINDOW)
     elif workers > 1 and len(ordered) > 1:
         with sweep_pool(min(workers, len(ordered))) as pool:
-            _run_on(pool, study, ordered, finished, done)
+            _run_on(pool, study, ordered, finished, done, window=_WINDOW_PER_WORKER * workers)
     else:
         for cell in ordered:
             cell_rows = run_cell(study, cell)
@@ -163,20 +169,42 @@ def run_sweep(
     return ResultTable.from_observations(rows)
 
 
+#: Cells submitted ahead per worker: enough to keep every worker busy, few enough that a sweep
+#: of a million cells holds a handful of futures (and their rows) at a time, not a million.
+_WINDOW_PER_WORKER = 4
+_DISTRIBUTED_WINDOW = 256
+
+
 def _run_on(
     executor: concurrent.futures.Executor,
     study: Study,
     cells: Sequence[SimCell],
     finished: CellCallback,
     done: list[int],
+    *,
+    window: int,
 ) -> None:
-    futures = {executor.submit(run_cell, study, cell): cell for cell in cells}
+    """Submit cells lazily, at most ``window`` in flight, and hand each one over as it finishes."""
+    queue = iter(cells)
+    pending: dict[concurrent.futures.Future[list[Observation]], SimCell] = {}
+
+    def submit_next() -> None:
+        cell = next(queue, None)
+        if cell is not None:
+            pending[executor.submit(run_cell, study, cell)] = cell
+
+    for _ in range(max(1, window)):
+        submit_next()
     try:
-        for future in concurrent.futures.as_completed(futures):
-            done[0] += 1
-            finished(futures[future], future.result())
+        while pending:
+            ready, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in ready:
+                cell = pending.pop(future)
+                done[0] += 1
+                finished(cell, future.result())
+                submit_next()
     except BaseException:
-        for future in futures:
+        for future in pending:
             future.cancel()
         raise
 
