@@ -24,7 +24,7 @@ from pathlib import Path
 from evalkit.errors import InputError, LoadTestError
 from evalkit.load.cluster import DEFAULT_PORT, LocustCluster
 from evalkit.load.fleet import GeneratorFleet
-from evalkit.load.measurement import stage_metrics
+from evalkit.load.measurement import generator_advice, stage_metrics
 from evalkit.load.plan import FleetConfig, LoadPlan
 from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.resources import probe_for
@@ -206,6 +206,9 @@ def run_load_test(
             )
             checks = check_thresholds(metrics, study.slo)
             _log_stage(out_dir, stage, record, metrics, [c.describe() for c in checks])
+            advice = generator_advice(f"{candidate} {stage.label}", metrics)
+            if advice is not None and progress is not None:
+                progress(advice, 1.0)  # the stage measured the generator: say how to give it room
             rows.extend(stage_rows)
             if on_stage is not None:
                 on_stage(stage, stage_rows)

@@ -96,9 +96,13 @@ def test_an_overloaded_generator_never_yields_a_platform_verdict(serve, write_st
     target = {"base_url": server.base_url, "start": {"path": "/work"}, "completion": {"mode": "sync"}}
     load = {"stage_warmup": 0.5, "stage_duration": 2, "drain_timeout": 1, "max_in_flight": 50}
     _, study = write_study_dict(one_system_study(peak_rate=20_000, multiples=[1], target=target, load=load))
-    table = run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "o"))
+    said: list[str] = []
+    plan = LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "o")
+    table = run_load_test(plan, progress=lambda label, fraction: said.append(label))
     metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
     assert metrics["generator_limited"] == 1
+    advice = [line for line in said if "generator-limited" in line]
+    assert len(advice) == 1 and "--load-processes" in advice[0]  # one line, saying how to fix it
     analysis = analyse(study, table)
     assert analysis.candidate("target") is None  # nothing conclusive about the platform
     assert analysis.metric("target", "max_sustainable_multiple", source="load").missing
