@@ -70,7 +70,7 @@ class Executor:
                 self._trace(run, "hold", visit.pool, seconds)
                 await self.runtime.hold(pool, seconds)
             elif isinstance(visit, Delay):
-                await self.runtime.delay(visit.time.mean)
+                await self.runtime.delay(duration if visit.drawn else visit.time.mean)  # drawn: a wait's delay
             elif isinstance(visit, AwaitUp):
                 await self.runtime.station(visit.pool, run.partition).until_up()
             else:
