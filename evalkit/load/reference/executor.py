@@ -6,7 +6,8 @@ The asyncio counterpart of ``evalkit.sim.execute``: the same visit elements of t
 - ``Hold``: hold the pool (the workflow's own partition of a partitioned pool) for the drawn
   duration the caller passes, or the fixed demand; with ``lost_if_down`` a pool in an outage
   refuses it and the workflow ends as lost;
-- ``Delay``: a real sleep (none for zero);
+- ``Delay``: a real sleep (none for zero) of the fixed time, or of the drawn duration the caller
+  passes (a wait for an outside event);
 - ``AwaitUp``: wait until the workflow's unit of the pool is out of its outage;
 - ``Occupy``: maybe start a duplicate delivery (a task of its own, with its own drawn work, kept
   until it ends or the platform is reset), then hold a unit of the pool while the inner visits
