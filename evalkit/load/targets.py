@@ -26,7 +26,7 @@ import ipaddress
 import os
 import re
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -115,13 +115,15 @@ def _listed(environ: Mapping[str, str], variable: str) -> set[str]:
     return {part.strip() for part in environ.get(variable, "").split(",") if part.strip()}
 
 
-def allow(env_names: Iterable[str] = (), hosts: Iterable[str] = (), environ: dict[str, str] | None = None) -> None:
+def allow(
+    env_names: Iterable[str] = (), hosts: Iterable[str] = (), environ: MutableMapping[str, str] | None = None
+) -> None:
     """Add ``--allow-env`` / ``--allow-host`` values to the environment (generator processes inherit it)."""
-    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    target = os.environ if environ is None else environ
     for variable, values in ((ALLOW_ENV, env_names), (ALLOW_HOSTS, hosts)):
-        names = _listed(environ, variable) | {value.strip() for value in values if value.strip()}
+        names = _listed(target, variable) | {value.strip() for value in values if value.strip()}
         if names:
-            environ[variable] = ",".join(sorted(names))
+            target[variable] = ",".join(sorted(names))
 
 
 def _expand(text: str, where: str, environ: Mapping[str, str]) -> str:
@@ -253,7 +255,7 @@ def _guarded(address: str) -> bool:
 
 def _addresses(host: str, port: int) -> list[str]:
     try:
-        return [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+        return [str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
     except socket.gaierror:
         return []
 
