@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from evalkit.design import DrawSource, design_spec
+from evalkit.design.routing import Routing
 from evalkit.load.reference.executor import Executor, Trace
 from evalkit.load.reference.runtime import Runtime
 from evalkit.load.reference.sampling import GeneratorDraws
@@ -68,11 +69,14 @@ class Platform:
         self.candidate = study.candidate(candidate)
         self.time_scale = time_scale
         self.spec = design_spec(study, self.candidate)
+        routing = Routing.of(study, self.spec.plan)
+        #: Decisions, loops, waits or a mix: the shared routing rules drive the walk.
+        self.routing = None if routing.plain else routing
         if draws is None:
             index = [c.name for c in study.candidates].index(candidate)
             entropy = study.seed if seed is None else seed
             sequence = np.random.SeedSequence(entropy=entropy, spawn_key=(0x5E4E, index))
-            draws = GeneratorDraws(self.spec.plan, np.random.default_rng(sequence))
+            draws = GeneratorDraws(self.spec.plan, np.random.default_rng(sequence), routed=self.routing is not None)
         self.draws = draws
         self.runtime = Runtime(self.spec, time_scale=time_scale)
         self.executor = Executor(self.runtime, draws, trace)
@@ -91,7 +95,7 @@ class Platform:
         record = WorkflowRecord(f"wf-{next(self._ids)}", self._clock())
         self.runtime.counters["started"] += 1
         self._remember(record)
-        run = WorkflowRun(self.spec, self.executor, self.runtime, self.draws, self.draws.deal())
+        run = WorkflowRun(self.spec, self.executor, self.runtime, self.draws, self.draws.deal(), self.routing)
         if run.refused():
             self._finish(record, "lost")
             return record

@@ -38,14 +38,20 @@ def draw(spec: DistributionSpec, rng: np.random.Generator) -> float:
 class GeneratorDraws:
     """A ``DrawSource`` drawing every number from one generator when it is asked for."""
 
-    def __init__(self, plan: Plan, rng: np.random.Generator) -> None:
+    def __init__(self, plan: Plan, rng: np.random.Generator, *, routed: bool = False) -> None:
+        """``routed``: also deal routing coins (a process with decisions, loops or a mix)."""
         self._steps = plan.steps
         self._rng = rng
+        self._routed = routed
 
     def deal(self) -> Dealt:
         service = [draw(step.service, self._rng) for step in self._steps]
         luck = self._rng.random(len(self._steps)).tolist()
-        return Dealt(service, luck, float(self._rng.random()))
+        partition = float(self._rng.random())
+        if not self._routed:
+            return Dealt(service, luck, partition)
+        route = self._rng.random(len(self._steps)).tolist()
+        return Dealt(service, luck, partition, route, float(self._rng.random()))
 
     def service(self, step: int, attempt: int) -> float:
         return draw(self._steps[step].service, self._rng)
@@ -66,3 +72,6 @@ class GeneratorDraws:
 
     def duplicate_service(self, step: int, attempt: int) -> float:
         return self.service(step, attempt)
+
+    def route(self, step: int, attempt: int) -> float:
+        return float(self._rng.random())
