@@ -10,10 +10,12 @@ refuses, one value at a time, until the architect fills it in.
 - ``graph``: the BPMN file as a graph of flow nodes and sequence flows per process, with call
   activities and embedded subprocesses inlined and unsupported elements refused;
 - ``mapping``: the mapping file;
-- ``convert``: the graph as study steps: tasks, decisions, rework loops, waits, exceptions.
+- ``walks``: which nodes are steps, what comes right before and after them, cycles;
+- ``convert``: the graph as study steps: tasks, decisions, rework loops, waits, exceptions;
+- ``skeleton``: the study around the converted processes, and its YAML with the TODO list.
 """
 
-from evalkit.bpmn.convert import BpmnImport, import_bpmn
 from evalkit.bpmn.mapping import Mapping, load_mapping
+from evalkit.bpmn.skeleton import BpmnImport, import_bpmn
 
 __all__ = ["BpmnImport", "Mapping", "import_bpmn", "load_mapping"]

@@ -21,58 +21,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from evalkit.bpmn.graph import Flow, Node, ProcessGraph, read_bpmn
+from evalkit.bpmn.graph import Node, ProcessGraph
 from evalkit.bpmn.mapping import Mapping
-from evalkit.errors import InputError
-from evalkit.study.loader import format_field
-from evalkit.study.placeholders import TODO, find_placeholders
+from evalkit.bpmn.walks import DECIDING, END, STAFF_TASKS, SYSTEM_TASKS, WAITS, GraphWalks
+from evalkit.study.placeholders import TODO
 
-__all__ = ["BpmnImport", "import_bpmn"]
+__all__ = ["Converter", "slug"]
 
-_SYSTEM_TASKS = {"task", "serviceTask", "sendTask", "businessRuleTask", "scriptTask"}
-_STAFF_TASKS = {"userTask", "manualTask"}
-_WAITS = {"receiveTask", "intermediateCatchEvent"}
-_DECIDING = {"exclusiveGateway", "inclusiveGateway"}
 _EVENT_KINDS = {"timer": "timer", "message": "message", "signal": "callback", "conditional": "callback"}
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<W>[\d.]+)W)?(?:(?P<D>[\d.]+)D)?(?:T(?:(?P<H>[\d.]+)H)?(?:(?P<M>[\d.]+)M)?(?:(?P<S>[\d.]+)S)?)?$"
 )
 _SECONDS = {"W": 604800, "D": 86400, "H": 3600, "M": 60, "S": 1}
 _DEFAULT_MAX_PASSES = 3
-END = "end"
 
 
-@dataclass
-class BpmnImport:
-    """An imported study as plain data, and where it still says TODO."""
-
-    study: dict[str, Any]
-    source: Path
-
-    @property
-    def todos(self) -> list[str]:
-        """Field paths still marked TODO, in file order."""
-        return [format_field(path) for path in find_placeholders(self.study)]
-
-    def to_yaml(self) -> str:
-        """The study file: a header saying where it came from and what is left to fill in."""
-        todos = self.todos
-        header = [f"# Imported from {self.source.name} by `evalkit import-bpmn`."]
-        if todos:
-            header.append(f"# {len(todos)} value(s) are TODO; `evalkit validate` names each until it is filled in:")
-            header.extend(f"#   {path}" for path in todos[:40])
-            if len(todos) > 40:
-                header.append(f"#   … and {len(todos) - 40} more")
-        body = yaml.safe_dump(self.study, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None)
-        return "\n".join(header) + "\n" + body
-
-
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", text.strip().lower()).strip("-")
     return slug[:60] or "step"
 
@@ -95,7 +63,7 @@ def _iso_seconds(duration: str | None) -> float | None:
 
 
 @dataclass
-class _Converter:
+class Converter(GraphWalks):
     """Converts one process graph; collects refusals instead of stopping at the first."""
 
     graph: ProcessGraph
@@ -108,62 +76,19 @@ class _Converter:
     systems: list[str] = field(default_factory=list)
     pools: list[str] = field(default_factory=list)
 
-    # The graph walks -------------------------------------------------------------------------
-    def is_step(self, node: Node) -> bool:
-        if node.kind in _SYSTEM_TASKS | _STAFF_TASKS | _WAITS:
-            return True
-        if node.kind == "intermediateThrowEvent":
-            return node.definition == "message"
-        return node.kind in _DECIDING and len(self.graph.outgoing(node.id)) > 1
-
-    def before(self, node_id: str) -> list[str]:
-        """The steps right before a node, walking back through pass-through nodes."""
-        found: list[str] = []
-        seen: set[str] = set()
-        frontier = [f.source for f in self.graph.incoming(node_id)]
-        while frontier:
-            current = frontier.pop(0)
-            if current in seen or current not in self.graph.nodes:
-                continue
-            seen.add(current)
-            if self.is_step(self.graph.nodes[current]):
-                found.append(current)
-            else:
-                frontier.extend(f.source for f in self.graph.incoming(current))
-        return found
-
-    def ahead(self, node_id: str, *, include_self: bool = False) -> list[str]:
-        """The steps right after a node (``end`` for a path that reaches an end event)."""
-        found: list[str] = []
-        seen: set[str] = set()
-        frontier = [node_id] if include_self else [f.target for f in self.graph.outgoing(node_id)]
-        while frontier:
-            current = frontier.pop(0)
-            if current in seen or current not in self.graph.nodes:
-                continue
-            seen.add(current)
-            node = self.graph.nodes[current]
-            if self.is_step(node):
-                found.append(current)
-            elif node.kind == "endEvent":
-                found.append(END) if END not in found else None
-            else:
-                frontier.extend(f.target for f in self.graph.outgoing(current))
-        return found
-
-    # Structure --------------------------------------------------------------------------------
+    # Structure: exceptions and loops ------------------------------------------------------------
     def boundary_events(self) -> None:
         """Error boundary events become exceptions; their paths leave the graph."""
         for node in [n for n in self.graph.nodes.values() if n.kind == "boundaryEvent"]:
             task = self.graph.nodes.get(node.attached_to or "")
-            if task is None or task.kind not in _SYSTEM_TASKS | _STAFF_TASKS:
+            if task is None or task.kind not in SYSTEM_TASKS | STAFF_TASKS:
                 self.refusals.append(f"{node.label}: an error boundary event must sit on a task, not a subprocess")
                 continue
             handler = self.ahead(node.id)
             probability = self.probability(node.id, node.name, node.properties)
             if handler == [END]:
                 self.exceptions[task.id] = {"handling": "fail", "probability": probability}
-            elif len(handler) == 1 and self.graph.nodes[handler[0]].kind in _STAFF_TASKS:
+            elif len(handler) == 1 and self.graph.nodes[handler[0]].kind in STAFF_TASKS:
                 person = self.graph.nodes[handler[0]]
                 rejoins = set(self.ahead(person.id)) <= set(self.ahead(task.id))
                 if not rejoins:
@@ -185,35 +110,6 @@ class _Converter:
                 )
                 continue
             self.remove(node.id)
-
-    def remove(self, node_id: str) -> None:
-        self.graph.nodes.pop(node_id, None)
-        self.graph.flows = [f for f in self.graph.flows if node_id not in (f.source, f.target)]
-
-    def back_flows(self) -> list[Flow]:
-        """Flows that close a cycle, found by a depth-first walk from the start events."""
-        graph = self.graph
-        state: dict[str, int] = {}  # 1: on the walk's stack, 2: finished
-        back: list[Flow] = []
-        starts = [n.id for n in graph.nodes.values() if n.kind == "startEvent"]
-        for start in starts:
-            if start in state:
-                continue
-            stack: list[tuple[str, list[Flow]]] = [(start, graph.outgoing(start))]
-            state[start] = 1
-            while stack:
-                node_id, pending = stack[-1]
-                if not pending:
-                    state[node_id] = 2
-                    stack.pop()
-                    continue
-                flow = pending.pop(0)
-                if state.get(flow.target) == 1:
-                    back.append(flow)
-                elif flow.target not in state and flow.target in graph.nodes:
-                    state[flow.target] = 1
-                    stack.append((flow.target, graph.outgoing(flow.target)))
-        return back
 
     def loops(self) -> dict[str, dict[str, Any]]:
         """Rework loops, keyed by the step they follow; the loop-back flows leave the graph."""
@@ -258,7 +154,7 @@ class _Converter:
     # Steps --------------------------------------------------------------------------------------
     def step_id(self, node: Node) -> str:
         if node.id not in self.ids:
-            base = _slug(node.name or node.id.split("/")[-1])
+            base = slug(node.name or node.id.split("/")[-1])
             candidate, number = base, 2
             while candidate in self.taken_ids:
                 candidate, number = f"{base}-{number}", number + 1
@@ -274,7 +170,7 @@ class _Converter:
 
     def staff_step(self, node: Node) -> dict[str, Any]:
         fields = self.mapped(node)
-        lane_pool = self.mapping.lanes.get(node.lane or "") or (_slug(node.lane) if node.lane else None)
+        lane_pool = self.mapping.lanes.get(node.lane or "") or (slug(node.lane) if node.lane else None)
         pool = fields.get("staff") or lane_pool or TODO
         if pool != TODO and pool not in self.pools:
             self.pools.append(pool)
@@ -343,11 +239,11 @@ class _Converter:
         steps: dict[str, dict[str, Any]] = {}
         for node in nodes:
             step: dict[str, Any] = {"id": self.step_id(node)}
-            if node.kind in _STAFF_TASKS:
+            if node.kind in STAFF_TASKS:
                 step.update(self.staff_step(node))
-            elif node.kind in _WAITS:
+            elif node.kind in WAITS:
                 step.update(self.wait_step(node))
-            elif node.kind not in _DECIDING:
+            elif node.kind not in DECIDING:
                 step.update(self.system_step(node))
             exception = self.mapped(node).get("exception") or self.exceptions.get(node.id)
             if exception:
@@ -355,7 +251,7 @@ class _Converter:
             after = [self.step_id(self.graph.nodes[b]) for b in self.before(node.id)]
             if after:
                 step["after"] = after
-            if node.kind in _DECIDING:
+            if node.kind in DECIDING:
                 decision = self.decision(node)
                 if decision is not None:
                     step["decision"] = decision
@@ -402,73 +298,3 @@ def _attach_decisions(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _works(step: dict[str, Any]) -> bool:
     return any(key in step for key in ("system", "staff", "wait"))
-
-
-def _share(mapping: Mapping, graph: ProcessGraph) -> Any:
-    for key in (graph.id, graph.name, *(graph.pool or ())):
-        if key in mapping.processes:
-            return mapping.processes[key]
-    return TODO
-
-
-def import_bpmn(path: str | Path, mapping: Mapping | None = None) -> BpmnImport:
-    """Convert a BPMN file into a study skeleton; refuse what cannot be converted, one line each."""
-    path = Path(path)
-    mapping = mapping or Mapping()
-    if "workload" in mapping.study:
-        raise InputError("mapping: study.workload comes from the BPMN file; map systems, staff and tasks instead")
-    graphs, refusals = read_bpmn(path)
-    taken: set[str] = set()
-    converters = [_Converter(graph, mapping, taken) for graph in graphs]
-    processes = []
-    for converter in converters:
-        steps = converter.steps()
-        refusals.extend(converter.refusals)
-        process: dict[str, Any] = {"name": _slug(converter.graph.name)}
-        if len(graphs) > 1:
-            process["share"] = _share(mapping, converter.graph)
-        if converter.events:
-            process["events"] = converter.events
-        process["steps"] = steps
-        processes.append(process)
-    refusals = list(dict.fromkeys(refusals))
-    if refusals:
-        lines = "\n".join(f"  {line}" for line in refusals)
-        raise InputError(f"{path}: cannot import {len(refusals)} element(s), one line each:\n{lines}")
-    systems = list(dict.fromkeys(s for c in converters for s in c.systems))
-    pools = list(dict.fromkeys(p for c in converters for p in c.pools))
-    study: dict[str, Any] = {
-        "name": _slug(path.stem),
-        "title": f"{graphs[0].name} (imported from {path.name})",
-        "scorecard": "orchestration-platform",
-        "workload": {
-            "systems": [_system(mapping, name) for name in systems] or [{"name": TODO}],
-            "staff": [{"name": pool, "capacity": mapping.staff.get(pool, TODO)} for pool in pools],
-            "process": processes if len(processes) > 1 else processes[0],
-        },
-        "traffic": {
-            "peak_rate": TODO,
-            "arrivals": "poisson",
-            "multiples": [1, 1.5, 2, 3, 4],
-            "horizon": TODO,
-            "warmup": TODO,
-            "replications": 5,
-        },
-        "slo": {"p95_cycle_time": TODO, "max_error_rate": "1%"},
-        "candidates": TODO,
-    }
-    study.update(mapping.study)
-    if not study["workload"]["staff"]:
-        del study["workload"]["staff"]
-    return BpmnImport(study=study, source=path)
-
-
-def _system(mapping: Mapping, name: str) -> dict[str, Any]:
-    given = mapping.systems.get(name, {})
-    return {
-        "name": name,
-        "domain": given.get("domain", TODO),
-        "capacity": given.get("capacity", TODO),
-        "service_time": given.get("service_time", TODO),
-        **{k: v for k, v in given.items() if k not in ("domain", "capacity", "service_time")},
-    }
