@@ -15,16 +15,17 @@ within the SLO, mean error rate within its maximum, no replication saturated):
   simulation's;
 - the per-cell verdict on a seeded random sample of the cells the screen did not simulate.
 
-    .venv/bin/python benchmarks/screening.py
+    .venv/bin/python benchmarks/screening.py [--margin 0.10]
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
 
-from evalkit.analytic.screen import ScreenedCell, screen
+from evalkit.analytic.screen import MARGIN, ScreenedCell, screen
 from evalkit.sim import plan_cells, run_cell
 from evalkit.study import Study
 
@@ -102,17 +103,22 @@ def simulated_verdict(study: Study, candidate: str, multiple: float) -> bool:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--margin", type=float, default=MARGIN, help="screening margin (default %(default)s)")
+    margin = parser.parse_args().margin
     rng = np.random.default_rng(14)
     study = generated_study(rng)
     full = len(study.candidates) * len(study.traffic.multiples) * study.traffic.replications
     started = time.perf_counter()
-    cells = screen(study)
+    cells = screen(study, margin=margin)
     took = time.perf_counter() - started
     flagged = [c for c in cells if c.needs_simulation]
     des_cells = len(flagged) * study.traffic.replications
     print(f"study: {len(study.candidates)} candidates x {len(study.traffic.multiples)} multiples x "
           f"{study.traffic.replications} replications = {full:,} simulation cells")  # fmt: skip
-    print(f"screen: {len(cells):,} analytic cells in {took:.1f} s ({took / len(cells) * 1e3:.1f} ms each)")
+    print(
+        f"screen (margin {margin:g}): {len(cells):,} analytic cells in {took:.1f} s ({took / len(cells) * 1e3:.1f} ms each)"
+    )
     print(f"simulation still needed: {len(flagged)} cells x {study.traffic.replications} replications = {des_cells:,}")
     print(f"DES-cell ratio: {full / max(des_cells, 1):.0f}x fewer ({full:,} / {des_cells:,})")
 
