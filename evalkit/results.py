@@ -173,6 +173,18 @@ class ResultTable:
             mask &= (self.frame[column] == value).to_numpy()
         return self.frame[mask]
 
+    def by_workflow_type(self) -> pd.DataFrame:
+        """The rows with a ``workflow_type`` column: ``all`` for the whole, the type for ``metric@type`` rows.
+
+        A mixed study writes per-type rows as ``cycle_time_p95@referred``; here they read as metric
+        ``cycle_time_p95`` of workflow type ``referred``, beside the same metric of ``all``.
+        """
+        frame = self.frame.copy()
+        split = frame["metric"].str.partition("@")
+        frame["metric"] = split[0]
+        frame["workflow_type"] = split[2].where(split[2] != "", "all")
+        return frame
+
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and t-interval across replications for every cell and metric."""
         groups = ["source", "candidate", "design", "scenario", "multiple", "metric", "unit"]

@@ -22,15 +22,28 @@ from evalkit import theory
 from evalkit.study import Study
 
 
-def _study(process: Any, systems: list[dict[str, Any]], design: str, *, rate: float, horizon: float, warmup: float,
-           replications: int = 20) -> Study:  # fmt: skip
+def _study(
+    process: Any,
+    systems: list[dict[str, Any]],
+    design: str,
+    *,
+    rate: float,
+    horizon: float,
+    warmup: float,
+    replications: int = 20,
+) -> Study:
     return Study.model_validate(
         {
             "name": "constructs",
             "seed": 11,
             "workload": {"systems": [{"domain": "main", **s} for s in systems], "process": process},
-            "traffic": {"peak_rate": rate, "multiples": [1.0], "horizon": horizon, "warmup": warmup,
-                        "replications": replications},  # fmt: skip
+            "traffic": {
+                "peak_rate": rate,
+                "multiples": [1.0],
+                "horizon": horizon,
+                "warmup": warmup,
+                "replications": replications,
+            },
             "slo": {"p95_cycle_time": 100.0},
             "candidates": [candidate(design)],
         }
@@ -43,7 +56,10 @@ def test_exclusive_decision_splits_into_two_mm1(design: str) -> None:
     process = {
         "name": "p",
         "steps": [
-            {"id": "route", "decision": {"branches": [{"to": "a", "probability": share}, {"to": "b", "probability": 1 - share}]}},
+            {
+                "id": "route",
+                "decision": {"branches": [{"to": "a", "probability": share}, {"to": "b", "probability": 1 - share}]},
+            },
             {"id": "a", "system": "A", "after": ["route"]},
             {"id": "b", "system": "B", "after": ["route"]},
         ],
@@ -109,3 +125,21 @@ def test_a_fixed_wait_adds_exactly_its_delay(design: str) -> None:
         assert after["utilization:system:S"] == pytest.approx(before["utilization:system:S"], abs=1e-12)
     cycles = [r["cycle_time_mean"] for r in with_wait]
     assert inside_ci(theory.mmc_sojourn(0.5, 1.0, 1) + delay, cycles), interval(cycles)
+
+
+def test_results_read_per_type_rows_under_a_workflow_type_key() -> None:
+    from evalkit.results import ResultTable
+    from evalkit.sim import SimCell, run_cell
+
+    process = [
+        {"name": "small", "share": 0.3, "steps": [{"id": "small-work", "system": "S"}]},
+        {"name": "large", "share": 0.7, "steps": [{"id": "large-work", "system": "S"}]},
+    ]
+    systems = [{"name": "S", "capacity": 3, "service_time": exponential(1.0)}]
+    reduced = _study(process, systems, "centralized", rate=1.0, horizon=200, warmup=20, replications=1)
+    rows = run_cell(reduced, SimCell("centralized", "baseline", 1.0, 1))
+    table = ResultTable.from_observations(rows)
+    frame = table.by_workflow_type()
+    p95 = frame[frame["metric"] == "cycle_time_p95"].set_index("workflow_type")["value"]
+    assert sorted(p95.index) == ["all", "large", "small"]
+    assert min(p95["small"], p95["large"]) <= p95["all"] <= max(p95["small"], p95["large"])
