@@ -103,6 +103,16 @@ def _metrics(
     }
     if not saturated:
         metrics["little_l"] = metrics["little_lambda_w"] = rate * cycle.mean
+    if routes is not None:
+        for number, kind in enumerate(routes.routing.types):
+            if len(routes.routing.types) < 2:
+                break
+            share = float((routes.types == number).mean())
+            metrics[f"started@{kind.name}"] = started * share
+            by_type = cycle.by_type.get(kind.name)
+            for name in ("mean", "p50", "p95", "p99"):
+                value = getattr(by_type, name) if by_type is not None and not saturated else math.nan
+                metrics[f"cycle_time_{name}@{kind.name}"] = value
     for name, station in network.stations.items():
         if station.arrival_rate <= 0:
             continue

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +59,8 @@ class CycleTime:
     p50: float
     p95: float
     p99: float
+    #: The same per workflow type of a mix (empty for a single type).
+    by_type: dict[str, CycleTime] = field(default_factory=dict)
 
     @classmethod
     def unbounded(cls) -> CycleTime:
@@ -91,6 +93,11 @@ def cycle_time(
         grid.percentile(spectrum, 0.95),
         grid.percentile(spectrum, 0.99),
     )
+
+
+def _statistics(times: np.ndarray) -> CycleTime:
+    p50, p95, p99 = np.quantile(times, [0.50, 0.95, 0.99])
+    return CycleTime(float(times.mean()), float(p50), float(p95), float(p99))
 
 
 def _moments(visit: Visit, network: NetworkSolution) -> tuple[float, float]:
@@ -287,8 +294,14 @@ class _Composer:
             mine = routes.types == routes.routing.type_of[node]
             done = np.where(mine, np.maximum(done, finish[node]), done)
         total = done if routes is not None else np.max([finish[n] for n in self.predecessors[self.end]], axis=0)
-        p50, p95, p99 = np.quantile(total, [0.50, 0.95, 0.99])
-        return CycleTime(float(total.mean()), float(p50), float(p95), float(p99))
+        by_type = {}
+        if routes is not None and len(routes.routing.types) > 1:
+            for number, kind in enumerate(routes.routing.types):
+                mine = total[routes.types == number]
+                if mine.size:
+                    by_type[kind.name] = _statistics(mine)
+        whole = _statistics(total)
+        return CycleTime(whole.mean, whole.p50, whole.p95, whole.p99, by_type)
 
     def _rework(self, node: int, routes: Routes, draw: Callable[[Spectrum], np.ndarray]) -> np.ndarray | float:
         """The extra passes of the loop that ``node`` closes: its body's steps again, in order."""
