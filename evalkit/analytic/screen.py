@@ -11,7 +11,10 @@ its maximum) and whether the discrete-event simulation must still run it:
   window calls the cell saturated);
 - **where the approximation is known to be weak**, the margin is tripled: heavy fork/join
   (a join of three or more branches, or a process composed by sampling), highly variable service
-  (a squared cv above 4), a busy human pool (staff above 50%), a time-varying traffic profile.
+  (a squared cv above 4), a busy human pool (staff above 50%), a time-varying traffic profile;
+  with such a profile a cell is also simulated when the busiest station would be near or above
+  saturation at the profile's peak (the analytic cell is solved at the window's mean rate, so a
+  transient overload is invisible to it).
 
 Fault scenarios are not modelled analytically: their cells always go to the simulation
 (``fault_cells`` counts them). ``ScreenedCell.needs_simulation`` is the list the pipeline would
@@ -25,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evalkit.analytic.cell import routes_of, solve_cell
+from evalkit.analytic.cell import routes_of, solve_cell, window_share
 from evalkit.analytic.cycle import _Composer
 from evalkit.design import DesignSpec, design_spec
 from evalkit.study import Study
@@ -83,6 +86,7 @@ def screen(study: Study, multiples: Sequence[float] | None = None, margin: float
     slo = study.slo
     cells = []
     routes = routes_of(study, design_spec(study, study.candidates[0]))
+    share = window_share(study)
     for candidate in study.candidates:
         spec = design_spec(study, candidate)
         weak = weak_reasons(study, spec) + (
@@ -119,6 +123,11 @@ def screen(study: Study, multiples: Sequence[float] | None = None, margin: float
             # short window's arrivals may fall below capacity.
             if (sustainable and busiest >= 1 - width) or 1 <= busiest <= 1 + width / 2:
                 near.append(f"utilisation {busiest:.0%} near saturation")
+            # A time-varying profile: the analytic cell is solved at the window's mean rate, so a
+            # surge that overloads a station for a while (a transient backlog) is invisible to it.
+            peak = busiest * study.traffic.profile.max_share / share
+            if busiest < 1 and peak >= 1 - width:
+                near.append(f"utilisation {peak:.0%} at the profile's peak")
             cells.append(
                 ScreenedCell(
                     candidate.name,
