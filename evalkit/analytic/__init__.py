@@ -7,9 +7,15 @@ station, the M/M/c waiting-time distribution, an independent-branch fork/join). 
 cell, so it can screen large sweeps and fit calibrations.
 
 ``evalkit.analytic.queues`` holds the closed forms (re-exported as ``evalkit.theory``).
+Modules: ``queues`` (closed forms), ``network`` (stations and the network solver), ``model`` (a
+design spec read as a network: visit ratios, demands), ``routes`` (decisions, loops, types),
+``grid`` and ``cycle`` (the cycle-time distribution), ``cell`` (one solved cell and its result
+metrics), ``source`` (the ``analytic`` rows and the disagreement check), ``screen`` (which cells
+of a large sweep still need the simulation).
 """
 
-from evalkit.analytic.cell import AnalyticCell, saturation_multiple, solve_cell
+from evalkit.analytic.cell import AnalyticCell, routes_of, saturation_multiple, solve_cell
+from evalkit.analytic.screen import ScreenedCell, fault_cells, screen
 from evalkit.analytic.source import (
     ANALYTIC,
     Disagreement,
@@ -22,9 +28,13 @@ __all__ = [
     "ANALYTIC",
     "AnalyticCell",
     "Disagreement",
+    "ScreenedCell",
     "analytic_disagreements",
     "analytic_rows",
     "analytic_unsupported",
+    "fault_cells",
+    "routes_of",
     "saturation_multiple",
+    "screen",
     "solve_cell",
 ]
