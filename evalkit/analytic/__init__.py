@@ -14,15 +14,45 @@ metrics), ``source`` (the ``analytic`` rows and the disagreement check), ``scree
 of a large sweep still need the simulation).
 """
 
-from evalkit.analytic.cell import AnalyticCell, routes_of, saturation_multiple, solve_cell
-from evalkit.analytic.screen import ScreenedCell, fault_cells, screen
-from evalkit.analytic.source import (
-    ANALYTIC,
-    Disagreement,
-    analytic_disagreements,
-    analytic_rows,
-    analytic_unsupported,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.analytic.cell import AnalyticCell, routes_of, saturation_multiple, solve_cell
+    from evalkit.analytic.screen import ScreenedCell, fault_cells, screen
+    from evalkit.analytic.source import (
+        ANALYTIC,
+        Disagreement,
+        analytic_disagreements,
+        analytic_rows,
+        analytic_unsupported,
+    )
+
+#: Where each public name lives: imported on first use, so ``evalkit.theory`` (which re-exports
+#: ``evalkit.analytic.queues``) does not pull in the design specs, pandas and scipy.
+_HOMES = {
+    "AnalyticCell": "cell",
+    "routes_of": "cell",
+    "saturation_multiple": "cell",
+    "solve_cell": "cell",
+    "ScreenedCell": "screen",
+    "fault_cells": "screen",
+    "screen": "screen",
+    "ANALYTIC": "source",
+    "Disagreement": "source",
+    "analytic_disagreements": "source",
+    "analytic_rows": "source",
+    "analytic_unsupported": "source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'evalkit.analytic' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"evalkit.analytic.{home}"), name)
+
 
 __all__ = [
     "ANALYTIC",
