@@ -65,7 +65,7 @@ def temporal_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mo
         "temporal",
         monkeypatch,
         tmp_path,
-        {"EVALKIT_TEMPORAL_PORT": "port", "EVALKIT_TEMPORAL_HTTP_PORT": "port", "EVALKIT_TEMPORAL_SLOTS": "4"},
+        {"EVALKIT_TEMPORAL_PORT": "port", "EVALKIT_TEMPORAL_HTTP_PORT": "port", "EVALKIT_TEMPORAL_SLOTS": "2"},
     )
 
 

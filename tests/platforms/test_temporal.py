@@ -14,13 +14,13 @@ import pytest
 from harness import check_stages, run_two_stages
 
 pytestmark = [pytest.mark.platforms, pytest.mark.timeout(240)]
-SLOTS, TASK_TIME = 4, 1.0
+SLOTS, TASK_TIME = 2, 1.0
 
 
 def test_temporal_counts_saturation_failures_and_back_pressure(temporal_kit: ModuleType, tmp_path: Path) -> None:
     target = temporal_kit.target("EvalkitSleep", [TASK_TIME, "{{seq}}", 10], poll_interval="250ms")
-    stages = run_two_stages(target, tmp_path, rate=2, high=6, window=12, drain=3)
-    check_stages(stages, rate=2, high=6, capacity=SLOTS / TASK_TIME)
+    stages = run_two_stages(target, tmp_path, rate=1, high=6, window=12, drain=3)
+    check_stages(stages, rate=1, high=6, capacity=SLOTS / TASK_TIME)
 
 
 def test_the_order_process_runs_as_a_temporal_workflow(temporal_kit: ModuleType) -> None:
