@@ -64,16 +64,17 @@ class LeanSession:
         self.request_event = request_event
         url = URL(self.base_url)
         self.prefix = url.path.rstrip("/") if url.path not in ("", "/") else ""
-        options = {
-            "concurrency": concurrency,
-            "network_timeout": network_timeout,
-            "connection_timeout": connection_timeout,
-        }
-        self.client = HTTPClient.from_url(url, insecure=True, **options)
+        timeouts = {"network_timeout": network_timeout, "connection_timeout": connection_timeout}
+        self.client = HTTPClient.from_url(url, insecure=True, concurrency=concurrency, **timeouts)
         self.fallback = FastHttpSession(
-            self.base_url, request_event=request_event, user=None, max_retries=max_retries, **options
+            self.base_url,
+            request_event=request_event,
+            user=None,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            **timeouts,  # type: ignore[arg-type]
         )
-        self.fallback.cookiejar = self.fallback.client.cookiejar = None
+        self.fallback.client.cookiejar = None  # one jar shared by every workflow would leak cookies
 
     def request(
         self, method: str, path: str, name: str, data: str | None = None, headers: dict[str, str] | None = None
@@ -117,10 +118,10 @@ class LeanSession:
                 content = answer.read()
             finally:
                 answer.release()
-        except FAILURE_EXCEPTIONS as error:
-            return LeanResponse(0, b"", None, error)
+        except FAILURE_EXCEPTIONS as failure:
+            return LeanResponse(0, b"", None, failure)
         status = answer.status_code
-        error = None
+        bad = None
         if status not in LocustUserAgent.valid_response_codes:
-            error = LocustBadStatusCode(self.base_url + uri[len(self.prefix) :], code=status)
-        return LeanResponse(status, bytes(content), answer.info(), error)  # headers: case-insensitive
+            bad = LocustBadStatusCode(self.base_url + uri[len(self.prefix) :], code=status)
+        return LeanResponse(status, bytes(content), answer.info(), bad)  # headers: case-insensitive
