@@ -161,6 +161,16 @@ def check_study_against_scorecard(study: Study, scorecard: Scorecard) -> list[Pr
                             f"score {assessment.score:g} is off the scale {scale.min:g}..{scale.max:g}",
                         )
                     )
+    types = [p.name for p in study.workload.processes] if study.workload.mixed else []
+    for rule in (*scorecard.criteria, *scorecard.knockouts):
+        workflow_type = (rule.metric or "").partition("@")[2]
+        if workflow_type and workflow_type not in types:
+            problems.append(
+                (
+                    ("scorecard",),
+                    f"criterion/knock-out {rule.id!r} names {_unknown('workflow type', workflow_type, types)}",
+                )
+            )
     faults = [f.name for f in study.faults]
     for rule in (*scorecard.criteria, *scorecard.knockouts):
         if rule.scenario is not None and rule.scenario not in faults:

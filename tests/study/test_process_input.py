@@ -165,3 +165,38 @@ def test_schema_documents_every_new_field() -> None:
             assert field in definitions[model]["properties"], (model, field)
     assert "types" in definitions["Slo"]["properties"]
     assert definitions["Workload"]["properties"]["process"].get("description")
+
+
+CARD = Path(__file__).resolve().parents[2] / "scorecards" / "orchestration-platform.yaml"
+PER_TYPE_KNOCKOUT = """  - id: straight-through-fast
+    metric: cycle_time_p95@{type}
+    op: "<="
+    threshold: 14400
+    at_multiple: 2
+    reason: straight-through claims p95 within 4 h at 2x peak
+"""
+
+
+def _with_knockout(write_study, workflow_type: str) -> Path:
+    card = CARD.read_text(encoding="utf-8")
+    assert "\nknockouts:\n" in card
+    card = card.replace("\nknockouts:\n", "\nknockouts:\n" + PER_TYPE_KNOCKOUT.format(type=workflow_type), 1)
+    write_study(card, "card.yaml")
+    return write_study(TEXT.replace("scorecard: orchestration-platform", "scorecard: card.yaml"))
+
+
+def test_a_knock_out_may_judge_one_workflow_type(write_study) -> None:
+    from evalkit.study import load_study_with_scorecard
+
+    _, scorecard = load_study_with_scorecard(_with_knockout(write_study, "straight-through"))
+    assert any(k.metric == "cycle_time_p95@straight-through" for k in scorecard.knockouts)
+
+
+def test_a_knock_out_on_an_unknown_type_is_refused(write_study) -> None:
+    path = _with_knockout(write_study, "straight-thru")
+    with pytest.raises(StudyError) as caught:
+        load_study(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "knock-out 'straight-through-fast' names unknown workflow type 'straight-thru'" in message
+    assert "did you mean 'straight-through'" in message
