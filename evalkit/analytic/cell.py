@@ -70,7 +70,13 @@ def solve_cell(spec: DesignSpec, study: Study, multiple: float, routes: Routes |
     """Solve one candidate's design at one load multiple (``routes``: see ``routes_of``)."""
     rate = arrival_rate(study, multiple)
     network = solve(stations(spec), demands(spec, routes), rate)
-    cycle = cycle_time(spec, network, routes=routes)
+    if study.traffic.profile.kind != "flat" and not network.saturated:
+        # A surge can overload a station for a while even when the mean rate does not.
+        from evalkit.analytic.surge import surge_cycle_time
+
+        cycle = surge_cycle_time(spec, study, multiple, network, routes)
+    else:
+        cycle = cycle_time(spec, network, routes=routes)
     return AnalyticCell(multiple, network, cycle, _metrics(spec, study, network, cycle, routes))
 
 
