@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from evalkit.study import Step, Study
     from evalkit.study.workload import Process
 
-__all__ = ["ProcessMap", "build_process_map", "step_resources", "utilisation_colour"]
+__all__ = ["ProcessMap", "build_process_map", "step_resources", "utilisation_colour", "utilisation_by_resource"]
 
 MISSING_NOTE = (
     "The process map needs Graphviz, which is not installed here "
@@ -48,6 +48,12 @@ class ProcessMap:
     note: str = ""
     #: Each step's busiest resource and its utilisation, as coloured (``None``: no figure for it).
     busiest: Mapping[str, tuple[str, float] | None] | None = None
+
+
+def utilisation_by_resource(metrics: Mapping[str, float]) -> dict[str, float]:
+    """``{"utilization:system:crm": 0.8, ...}`` (one cell's mean metrics) -> ``{"system:crm": 0.8, ...}``."""
+    prefix = "utilization:"
+    return {name[len(prefix) :]: value for name, value in metrics.items() if name.startswith(prefix)}
 
 
 def utilisation_colour(utilisation: float | None) -> str:

@@ -46,3 +46,10 @@ def test_a_note_instead_of_a_crash_without_graphviz(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PATH", "/nonexistent")
     drawn = build_process_map(load_study(CONSTRUCTS), UTILISATION)
     assert drawn.svg is None and drawn.note == MISSING_NOTE and "graphviz" in drawn.note
+
+
+def test_utilisation_by_resource_reads_a_cells_metrics() -> None:
+    from evalkit.report.process_map import utilisation_by_resource
+
+    cell = {"utilization:system:scoring": 0.92, "wait_mean:system:scoring": 0.1, "cycle_time_p95": 3.0}
+    assert utilisation_by_resource(cell) == {"system:scoring": 0.92}
