@@ -14,7 +14,9 @@ One generator process and one target process. ``--cpu N`` pins this script, and 
 and plain Locust it starts, to core N and the target to the other cores: both sides are then
 measured on one core against the same target. Otherwise they run on whatever cores the machine
 has. The figures are as noisy as the machine is busy; each rate's line shows the generator's own
-CPU share (``generator_cpu``), and the load average is printed first. Run:
+CPU share (``generator_cpu``), and the load average is printed first. Last, the work each does
+per CPU-second of its own process (starts at the highest rate tried; plain Locust's requests),
+which a busy machine disturbs far less than the rates. Run:
 ``.venv/bin/python benchmarks/load_ceiling.py [--cpu 0]``. It asserts nothing.
 """
 
@@ -58,7 +60,22 @@ TARGET = textwrap.dedent(
 
 PLAIN_LOCUSTFILE = textwrap.dedent(
     """
-    from locust import FastHttpUser, constant, task
+    import os, time
+    from locust import FastHttpUser, constant, events, task
+
+    mark = {}
+
+    @events.test_start.add_listener
+    def started(**_):
+        times = os.times()
+        mark["cpu"], mark["wall"] = times.user + times.system, time.monotonic()
+
+    @events.test_stop.add_listener
+    def stopped(**_):
+        times = os.times()
+        share = (times.user + times.system - mark["cpu"]) / (time.monotonic() - mark["wall"])
+        with open(os.environ["EVALKIT_BENCH_CPU"], "w") as stream:
+            stream.write(str(share))
 
     class Plain(FastHttpUser):
         wait_time = constant(0)
@@ -131,11 +148,15 @@ def report(rate: float, metrics: dict[str, float]) -> None:
     )
 
 
-def ceiling(folder: Path, base_url: str, seconds: float, start: float, factor: float, bisections: int) -> float:
+def ceiling(
+    folder: Path, base_url: str, seconds: float, start: float, factor: float, bisections: int
+) -> tuple[float, float]:
+    """The highest rate held, and starts per generator CPU-second at the highest rate tried."""
     held, missed, rate = 0.0, 0.0, start
     while True:
         metrics = measure(folder, base_url, rate, seconds)
         report(rate, metrics)
+        efficiency = metrics["achieved_rate"] / metrics["generator_cpu"]
         if not metrics["held"]:
             missed = rate
             break
@@ -150,20 +171,23 @@ def ceiling(folder: Path, base_url: str, seconds: float, start: float, factor: f
             held = rate
         else:
             missed = rate
-    return held
+    return held, efficiency
 
 
-def plain_locust(folder: Path, base_url: str, seconds: float, users: int) -> float:
+def plain_locust(folder: Path, base_url: str, seconds: float, users: int) -> tuple[float, float]:
+    """Plain Locust's request rate, and its process's CPU share over the test."""
     locustfile = folder / "plain_locustfile.py"
     locustfile.write_text(PLAIN_LOCUSTFILE, encoding="utf-8")
     prefix = folder / "plain"
     command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base_url]
     command += ["--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds:g}s"]
     command += ["--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"]
-    subprocess.run(command, check=True, capture_output=True, text=True)
+    share = folder / "plain_cpu"
+    environment = {**os.environ, "EVALKIT_BENCH_CPU": str(share)}
+    subprocess.run(command, check=True, capture_output=True, text=True, env=environment)
     with open(f"{prefix}_stats.csv", encoding="utf-8") as stream:
         aggregated = next(row for row in csv.DictReader(stream) if row["Name"] == "Aggregated")
-    return float(aggregated["Requests/s"])
+    return float(aggregated["Requests/s"]), float(share.read_text())
 
 
 def main() -> None:
@@ -185,16 +209,23 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             print(f"scheduler ceiling (late = sent > {LATE_AFTER * 1e3:g} ms after intended; Poisson arrivals):")
-            held = ceiling(
+            held, efficiency = ceiling(
                 Path(folder), base_url, arguments.seconds, arguments.start, arguments.factor, arguments.bisections
             )
-            plain = plain_locust(Path(folder), base_url, arguments.seconds, arguments.users)
+            plain, plain_cpu = plain_locust(Path(folder), base_url, arguments.seconds, arguments.users)
     finally:
         target.terminate()
         target.wait()
     print(f"highest start rate held with <= 1% late starts: {held:.0f}/s")
     print(f"plain Locust (closed loop, {arguments.users} FastHttpUsers, no wait): {plain:.0f} requests/s")
     print(f"ratio scheduler / plain Locust: {held / plain:.2f}" if plain else "ratio: n/a")
+    # On a busy machine the held rate is set by the OS scheduler, not by either program's cost:
+    # the work done per CPU-second, measured in the same run, compares the two programs themselves.
+    plain_efficiency = plain / plain_cpu if plain_cpu else float("nan")
+    print(
+        f"per CPU-second: scheduler {efficiency:.0f} starts (at the highest rate tried), plain Locust "
+        f"{plain_efficiency:.0f} requests (CPU {plain_cpu:.0%}); ratio {efficiency / plain_efficiency:.2f}"
+    )
 
 
 if __name__ == "__main__":
