@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from evalkit.errors import RunInterruptedError, RunStoreError
+from evalkit.errors import InputError, RunInterruptedError, RunStoreError
 from evalkit.ledger import CellLedger
 from evalkit.manifest import JsonScalar, RunSettings
 from evalkit.results import Observation, ResultTable
@@ -120,6 +120,7 @@ class RunOptions:
     load_processes: int = 1
     load_workers: int = 0
     dask_scheduler: str | None = None
+    yes_big: bool = False
 
 
 @dataclass
@@ -174,6 +175,21 @@ def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOp
     # machine does the work may differ on resume.
     recorded = manifest.settings
     return run, replace(options, quick=recorded.quick, load=recorded.load, only=recorded.only, seed=recorded.seed)
+
+
+def _refuse_oversized(study: Study, options: RunOptions) -> None:
+    """Refuse, before anything starts, a study over ``evalkit.estimate.LIMITS`` (unless --yes-big)."""
+    from evalkit.estimate import estimate_run
+
+    if options.only == "load" or options.yes_big:
+        return
+    size = estimate_run(study)
+    why = size.too_big(options.workers)
+    if why is not None:
+        raise InputError(
+            f"{study.name}: {why} ({size.describe(options.workers)}); lower traffic.replications or "
+            "traffic.multiples, or pass --yes-big to run it anyway"
+        )
 
 
 def _machine_options(options: RunOptions) -> dict[str, JsonScalar | list[float]]:
@@ -316,7 +332,9 @@ def run_study(study_path: str | Path, options: RunOptions, reporter: Reporter | 
     started = time.monotonic()
     study_path = Path(study_path)
     reporter.stage("validate")
-    load_study_with_scorecard(study_path)
+    study, _ = load_study_with_scorecard(study_path)
+    if options.resume is None:
+        _refuse_oversized(study, options)
     run, options = _prepare(study_path, options)
     with run.writing():
         return _run_locked(run, study_path, options, reporter, started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -13,6 +14,15 @@ def _default_study() -> Path:
     from evalkit.study import bundled_path
 
     return bundled_path("scenarios", "order-fulfillment.yaml")
+
+
+def _stage_advice(study: Path, quick: bool, seed: int | None) -> list[str]:
+    """Warnings, before any load, when the (effective) load stages cannot complete a workflow."""
+    from evalkit.analysis.validity import stage_advice
+    from evalkit.study.effective import EffectiveStudy, StudyOverrides
+
+    effective = EffectiveStudy.build(study, StudyOverrides(seed=seed, quick=quick))
+    return [f"warning: {line}" for line in stage_advice(effective.study)]
 
 
 def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
@@ -60,8 +70,17 @@ def register(app: typer.Typer) -> None:
         resume: str | None = typer.Option(None, "--resume", help="Continue the run with this id."),
         seed: int | None = typer.Option(None, "--seed", help="Override the study's seed."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+        yes_big: bool = typer.Option(
+            False, "--yes-big", help="Run a study over the size limits (see `evalkit validate` for its estimate)."
+        ),
         dask_scheduler: str | None = typer.Option(
             None, "--dask-scheduler", help="Run simulation cells on this Dask scheduler (tcp://host:8786)."
+        ),
+        fail_on: list[str] | None = typer.Option(
+            None,
+            "--fail-on",
+            help="CI gate (repeatable): knockout, no-winner or slo-breach-at=MULT; exit 3 when it holds "
+            "or cannot be checked.",
         ),
     ) -> None:
         """Run a whole study: validate, simulate, load-test, analyse, score and render."""
@@ -72,8 +91,11 @@ def register(app: typer.Typer) -> None:
 
         from .progress import make_reporter
 
+        from evalkit.scoring.gate import GATE_EXIT_CODE, check_gate, parse_gate
+
         if only not in (None, "sim", "load"):
             raise InputError(f"--only {only!r}: allowed: sim, load")
+        gates = [parse_gate(text) for text in fail_on or ()]  # a bad gate is refused before any work
         options = RunOptions(
             quick=quick,
             load=not no_load,
@@ -85,7 +107,16 @@ def register(app: typer.Typer) -> None:
             load_processes=load_processes,
             load_workers=load_workers,
             dask_scheduler=dask_scheduler,
+            yes_big=yes_big,
         )
+        if not no_load and only != "sim" and resume is None:
+            for line in _stage_advice(study or _default_study(), quick, seed):
+                print(line, file=sys.stderr)
         with make_reporter(quiet=quiet, stages=5) as reporter:
             outcome = run_study(study or _default_study(), options, reporter)
         print("\n".join(_summary(outcome)))
+        results = [check_gate(outcome.scored, gate) for gate in gates]
+        for result in results:
+            print(f"gate {'FAILED' if result.failed else 'passed'}: {result.message}", file=sys.stderr)
+        if any(result.failed for result in results):
+            raise typer.Exit(GATE_EXIT_CODE)

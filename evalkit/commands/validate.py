@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ __all__ = ["register", "summarise"]
 
 def summarise(path: Path) -> str:
     """One line describing a valid study; raises ``StudyError`` for an invalid one."""
+    from evalkit.analysis.validity import stage_advice
+    from evalkit.estimate import estimate_run
     from evalkit.study import load_study_with_scorecard
     from evalkit.units import format_duration, format_rate
 
@@ -27,6 +30,13 @@ def summarise(path: Path) -> str:
         for rule in scorecard.knockouts
         if rule.metric == "max_sustainable_multiple" and rule.threshold > max(study.traffic.multiples)
     )
+    # Before any load: a stage too short for the process's cycle time completes nothing.
+    warnings += "".join(f"\n{path}: warning: {line}" for line in stage_advice(study))
+    size = estimate_run(study)
+    workers = os.cpu_count() or 1
+    warnings += f"\n{path}: estimate: {size.describe(workers)}"
+    if (why := size.too_big(workers)) is not None:
+        warnings += f"\n{path}: warning: {why}; `evalkit run` needs --yes-big to start it"
     return (
         f"{path}: ok: {study.name!r}: {len(steps)} steps on {len(study.workload.systems)} systems "
         f"in {len(study.domains)} domains; peak {format_rate(study.traffic.peak_rate)} at {multiples}; "
