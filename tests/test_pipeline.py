@@ -221,3 +221,53 @@ def test_a_bad_seed_exits_2_in_one_line_and_leaves_no_run(tmp_path: Path, seed: 
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "--seed" in result.stderr
     assert not out.exists() or not [p for p in out.iterdir() if p.is_dir()]
+
+
+def _hand_sustainable(summary: pd.DataFrame, candidate: str, slo_p95: float, max_errors: float) -> str:
+    """The conservative rule by hand, from summary.csv: the upper 95% bounds of p95 and of the
+    error rate within the SLO and no replication saturated, at every multiple up to the answer."""
+    rows = summary[(summary["source"] == "sim") & (summary["candidate"] == candidate)]
+    rows = rows[rows["scenario"] == "baseline"]
+    multiples = sorted(rows["multiple"].unique())
+
+    def upper(multiple: float, metric: str) -> float:
+        found = rows[(rows["multiple"] == multiple) & (rows["metric"] == metric)]
+        high = found["ci_high"].iloc[0]
+        return float(found["mean"].iloc[0] if pd.isna(high) else high)
+
+    passes = [
+        upper(m, "cycle_time_p95") <= slo_p95 and upper(m, "error_rate") <= max_errors and upper(m, "saturated") == 0
+        for m in multiples
+    ]
+    if all(passes):
+        return f"≥ {multiples[-1]:g}x"
+    if not passes[0]:
+        return f"< {multiples[0]:g}x"
+    return "between"
+
+
+def test_the_scorecard_s_numbers_are_what_a_hand_calculation_from_summary_csv_gives(tmp_path: Path) -> None:
+    """End to end on a number: sustainable multiples from summary.csv by hand, totals by hand."""
+    from evalkit.study import load_study_with_scorecard
+
+    outcome = run_study(TINY, RunOptions(quick=True, only="sim", workers=2, out=tmp_path))
+    study, card = load_study_with_scorecard(outcome.run.study_path)
+    summary = pd.read_csv(outcome.run.summary_path)
+    scored = outcome.scored
+    assert scored is not None
+    weights = {c.id: c.normalised_weight for c in scored.criteria}
+    totals = {}
+    for candidate in scored.candidates:
+        figure = next(s for s in candidate.scores if s.criterion_id == "scalability")
+        by_hand = _hand_sustainable(summary, candidate.name, study.slo.p95_cycle_time, study.slo.max_error_rate)
+        if by_hand == "between":
+            assert figure.raw is not None and 1.0 <= figure.raw < 2.0, (candidate.name, figure.display)
+        else:
+            assert figure.display == by_hand, (candidate.name, figure.display, by_hand)
+        # value x weight, summed: the total the page shows
+        if all(s.value is not None for s in candidate.scores):
+            totals[candidate.name] = sum(s.value * weights[s.criterion_id] for s in candidate.scores)  # type: ignore[operator]
+            assert candidate.total == pytest.approx(totals[candidate.name])
+    eligible = {c.name: totals[c.name] for c in scored.candidates if not c.knocked_out and c.name in totals}
+    expected_winner = max(sorted(eligible), key=lambda name: eligible[name]) if eligible else None
+    assert scored.winner == expected_winner
