@@ -160,8 +160,9 @@ class Completion(Model):
     With code lists, a poll answered with a ``pending_status`` code means still running, a
     ``failed_status`` code means failed and a ``done_status`` code means over: completed when
     ``status_pointer`` is null (the code alone decides), else judged by the field. With a
-    ``pending`` list, a field value in none of ``done``, ``failed`` and ``pending`` is a protocol
-    error; without it, any other value means still running.
+    ``pending`` list, a field value in none of ``done``, ``failed`` and ``pending`` (or no field at
+    all) is a protocol error; without it, any other value, or none, means still running (a long
+    poll that ended with no news).
     """
 
     mode: Literal["sync", "poll"] = Field(default="poll", description="sync: the start response means done")

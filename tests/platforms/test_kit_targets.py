@@ -29,7 +29,7 @@ def load_kit(name: str) -> ModuleType:
 
 ORDER = {
     "celery": ("Celery", lambda kit: kit.target("evalkit.order", [1.0], poll_interval="100ms")),
-    "temporal": ("Temporal", lambda kit: kit.target("EvalkitOrder", [1.0], poll_interval="100ms")),
+    "temporal": ("Temporal", lambda kit: kit.target("EvalkitOrder", [1.0], poll_interval="10ms")),
     "restate": ("Restate", lambda kit: kit.target("order", {"scale": 1.0}, poll_interval="100ms")),
 }
 

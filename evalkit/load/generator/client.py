@@ -192,6 +192,8 @@ class WorkflowClient:
         except LookupError:
             if synchronous:  # a synchronous answer means the workflow is over, field or not
                 return "completed"
+            if not completion.pending:  # e.g. a long poll that timed out with no event yet
+                return None
             raise _AnswerError("protocol") from None
         try:
             status = classify_status(value, completion)
