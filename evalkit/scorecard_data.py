@@ -43,6 +43,15 @@ __all__ = [
     "Robustness",
     "AhpSummary",
     "KpiRow",
+    "RateAtMultiple",
+    "AssumedStep",
+    "AssumedSystem",
+    "AssumedStaff",
+    "AssumedParameter",
+    "AssumedCandidate",
+    "AssumedCriterion",
+    "AssumedKnockOut",
+    "Assumptions",
     "ScoredStudy",
     "read_scored_study",
     "write_scored_study",
@@ -94,9 +103,7 @@ class CriterionInfo(Record):
     description: str = ""
 
 
-EvidenceKind = Literal[
-    "measured", "emulated", "simulated", "calibrated", "analytic", "assessed", "cost model", "study"
-]
+EvidenceKind = Literal["measured", "emulated", "simulated", "calibrated", "analytic", "assessed", "cost model", "study"]
 
 
 class Evidence(Record):
@@ -145,6 +152,15 @@ class CurvePoint(Record):
     backlog_growth: float | None = None
     saturated: bool = False
     meets_slo: bool | None = None
+    validity: Literal["conclusive", "lower bound", "inconclusive"] = Field(
+        default="conclusive",
+        description="is the p95 evidence: conclusive, a lower bound (timeouts censor the tail: show '≥ x'), "
+        "or inconclusive (too few completions; no number is shown). evalkit.analysis.validity",
+    )
+    validity_note: str = Field(
+        default="", description="what happened, e.g. '0 of 2 workflows completed in a 3 s stage'"
+    )
+    validity_fix: str = Field(default="", description="the setting that would make the cell conclusive")
 
 
 class Bottleneck(Record):
@@ -324,6 +340,97 @@ class KpiRow(Record):
     display_predicted: dict[str, str]
 
 
+class RateAtMultiple(Record):
+    """One load multiple and the arrival rate it means, in the study's own unit."""
+
+    multiple: float
+    rate: float = Field(description="workflows started per second")
+    display: str = Field(description="in the study's unit: '2,000 /h'")
+
+
+class AssumedStep(Record):
+    """One step of the process as the study describes it."""
+
+    id: str
+    workflow_type: str = ""
+    kind: Literal["system", "human", "wait", "gateway"]
+    performer: str = Field(default="", description="the system, staff pool or event")
+    mean_time: float | None = Field(default=None, description="mean service time or wait (s); None for a gateway")
+    after: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="exceptions, decisions, rework, said for people")
+
+
+class AssumedSystem(Record):
+    name: str
+    domain: str
+    capacity: int
+    service_time: str = Field(description="the distribution, said for people: 'lognormal, mean 120 ms, cv 1'")
+    mean_service_time: float
+    outages: int = 0
+
+
+class AssumedStaff(Record):
+    name: str
+    capacity: int
+
+
+class AssumedParameter(Record):
+    """One design parameter of one candidate and where its value comes from."""
+
+    name: str
+    value: str
+    origin: Literal["assumed", "assumed (default)", "calibrated", "from the kit"]
+    description: str = ""
+
+
+class AssumedCandidate(Record):
+    name: str
+    design: str
+    description: str = ""
+    target: str | None = Field(default=None, description="the live target's base URL; None = reference platform")
+    parameters: list[AssumedParameter] = Field(default_factory=list)
+
+
+class AssumedCriterion(Record):
+    """A criterion's weight as written, its share, and its value function's anchors."""
+
+    id: str
+    label: str
+    weight: float
+    normalised_weight: float
+    anchors: str = Field(default="", description="'≥ 4x scores 100, 1x scores 0' or the assessed scale")
+
+
+class AssumedKnockOut(Record):
+    id: str
+    rule: str
+    reason: str
+
+
+class Assumptions(Record):
+    """What was modelled, as plain data: the study and scorecard a reader must accept to accept the result."""
+
+    description: str = ""
+    rate_unit: str = Field(default="/s", description="the unit the study wrote its peak in: /s, /min, /h, /d")
+    peak: RateAtMultiple
+    multiples: list[RateAtMultiple] = Field(default_factory=list)
+    arrivals: str = "poisson"
+    profile: str = "flat"
+    horizon: float = 0.0
+    warmup: float = 0.0
+    replications: int = 0
+    load_stage: str = Field(default="", description="warm-up, window, drain and time scale of a load stage")
+    workflow_types: list[str] = Field(default_factory=list, description="'name (share)' for a mix")
+    steps: list[AssumedStep] = Field(default_factory=list)
+    systems: list[AssumedSystem] = Field(default_factory=list)
+    staff: list[AssumedStaff] = Field(default_factory=list)
+    candidates: list[AssumedCandidate] = Field(default_factory=list)
+    slo: list[str] = Field(default_factory=list, description="each service level, said for people")
+    criteria: list[AssumedCriterion] = Field(default_factory=list)
+    knockouts: list[AssumedKnockOut] = Field(default_factory=list)
+    weights_total: float = Field(default=100.0, description="the weights as written add up to this")
+
+
 class ScoredStudy(Record):
     """Everything a scorecard or comparison report shows, as plain data."""
 
@@ -340,6 +447,7 @@ class ScoredStudy(Record):
     kpis: list[KpiRow] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     ahp: AhpSummary | None = Field(default=None, description="present when the scorecard's weights come from AHP")
+    assumptions: Assumptions | None = Field(default=None, description="what was modelled (the run's effective study)")
 
 
 def write_scored_study(scored: ScoredStudy, path: str | Path) -> None:
@@ -355,6 +463,10 @@ def read_scored_study(path: str | Path) -> ScoredStudy:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RunStoreError(f"{path}: not found; run `evalkit score RUN_DIR` first") from None
+    except IsADirectoryError:
+        raise RunStoreError(f"{path}: is a directory, not a scorecard.json; run `evalkit score RUN_DIR`") from None
+    except OSError as error:
+        raise RunStoreError(f"{path}: unreadable ({error.strerror or error})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise RunStoreError(f"{path}: not a scorecard.json ({error})") from None
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:

@@ -24,6 +24,8 @@ __all__ = [
     "parse_fraction",
     "format_duration",
     "format_rate",
+    "rate_unit",
+    "format_rate_in",
     "Duration",
     "Rate",
     "Fraction",
@@ -134,6 +136,27 @@ def format_rate(per_second: float) -> str:
     if per_second * 3600 >= 0.1:
         return f"{per_second * 3600:.4g}/h"
     return f"{per_second * 86400:.4g}/d"
+
+
+#: The time unit a rate is shown per, by the unit word a study used.
+_RATE_UNITS = {"s": "s", "sec": "s", "m": "min", "min": "min", "h": "h", "hr": "h", "d": "d", "day": "d", "days": "d"}
+
+
+def rate_unit(value: object) -> str:
+    """The unit a study wrote a rate in (``/h`` for ``2000/h``, ``/min`` for ``5 per min``); ``/s`` by default."""
+    match = _RATE.match(value) if isinstance(value, str) else None
+    if match is None or match.group(2):
+        return "/s"
+    word = match.group(3).lower()
+    return "/" + _RATE_UNITS.get(word, _RATE_UNITS.get(word.rstrip("s"), "s"))
+
+
+def format_rate_in(per_second: float, unit: str) -> str:
+    """A rate per second shown in a study's unit with thousands separators: ``2,000/h``."""
+    size = {"/s": 1.0, "/min": 60.0, "/h": 3600.0, "/d": 86400.0}.get(unit, 1.0)
+    value = per_second * size
+    text = f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
+    return f"{text}{unit if unit in ('/s', '/min', '/h', '/d') else '/s'}"
 
 
 def _as_pydantic(parser: Any) -> BeforeValidator:

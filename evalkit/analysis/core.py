@@ -10,6 +10,12 @@ candidate and each source present (``sim``, ``load`` or both; either alone is en
 * on each **fault** scenario: stalled, lost and recovery figures (``evalkit.analysis.faults``);
 * where both sources exist: simulated against measured p95 (``evalkit.analysis.model_error``).
 
+Before any of that, every baseline cell is judged for **validity** (``evalkit.analysis.validity``):
+an inconclusive cell (too few completions for its p95, or a generator that could not keep time)
+makes no knock-out, no degradation point and no model error, and a lower-bound cell (timeouts
+censor the tail) is no degradation point or model error either. Both stay on the curve the report
+shows, with what happened instead of a number.
+
 ``Analysis.metric`` reads any analysis metric a scorecard may name, with its uncertainty.
 """
 
@@ -29,6 +35,7 @@ from evalkit.analysis.lookup import MetricValue, format_value, missing, read_met
 from evalkit.analysis.model_error import model_vs_measured
 from evalkit.analysis.sustainable import Sustainable, judge_cell, max_sustainable
 from evalkit.analysis.usl import fit_usl
+from evalkit.analysis.validity import Validity, judge_validity
 from evalkit.errors import ScoringError
 from evalkit.metrics import ANALYSIS_METRICS, METRICS_FROM_FAULTS, is_result_metric
 from evalkit.results import ResultTable
@@ -62,10 +69,14 @@ class SourceAnalysis:
     degradation: Degradation
     usl: UslFit | None
     bottlenecks: tuple[Bottleneck, ...]
+    shown: tuple[Cell, ...] = ()  # every cell, the inconclusive ones too, for the report
+    validity: tuple[Validity, ...] = ()  # one per cell of ``shown``
 
     def record(self, study: Study) -> PerformanceAnalysis:
         """The plain-data view the scorecard stores."""
         found = self.sustainable
+        cells = self.shown or self.curve.cells
+        verdicts = self.validity or tuple(Validity("conclusive") for _ in cells)
         return PerformanceAnalysis(
             source=self.curve.source,  # type: ignore[arg-type]
             evidence=evidence_kind(study, self.curve.candidate, self.curve.source),
@@ -76,7 +87,7 @@ class SourceAnalysis:
             degradation_note=self.degradation.note,
             knee_multiple=self.degradation.knee_multiple,
             usl=self.usl,
-            curve=[_point(study, cell) for cell in self.curve.cells],
+            curve=[_point(study, cell, v) for cell, v in zip(cells, verdicts, strict=True)],
             bottlenecks=list(self.bottlenecks),
             utilization=_utilization_table(self.curve),
             max_sustainable_central=found.central,
@@ -112,6 +123,8 @@ class Analysis:
     study: Study
     table: ResultTable
     candidates: dict[str, CandidateAnalysis]
+    #: candidate -> baseline sources none of whose cells is evidence (shown, never judged on)
+    inconclusive: dict[str, tuple[PerformanceAnalysis, ...]] = field(default_factory=dict)
 
     def candidate(self, name: str) -> CandidateAnalysis | None:
         return self.candidates.get(name)
@@ -199,26 +212,34 @@ class Analysis:
         return [float(r) for r in ratios if math.isfinite(r)]
 
 
-def _point(study: Study, cell: Cell) -> CurvePoint:
+def _point(study: Study, cell: Cell, validity: Validity) -> CurvePoint:
     p95 = cell.get("cycle_time_p95")
+    latency = ("cycle_time_p95", "cycle_time_p99", "cycle_time_mean")
 
     def value(metric: str) -> float | None:
+        if validity.verdict == "inconclusive" and metric in latency:
+            return None  # an inconclusive cell shows no number
         mean = cell.mean(metric)
         return mean if math.isfinite(mean) else None
+
+    shown = p95 is not None and validity.verdict != "inconclusive"
 
     return CurvePoint(
         multiple=cell.multiple,
         offered_rate=value("offered_rate"),
         completed_rate=value("completed_rate"),
         p95=value("cycle_time_p95"),
-        p95_low=p95.low if p95 is not None and math.isfinite(p95.low) else None,
-        p95_high=p95.high if p95 is not None and math.isfinite(p95.high) else None,
+        p95_low=p95.low if shown and p95 is not None and math.isfinite(p95.low) else None,
+        p95_high=p95.high if shown and p95 is not None and math.isfinite(p95.high) else None,
         p99=value("cycle_time_p99"),
         mean=value("cycle_time_mean"),
         error_rate=value("error_rate"),
         backlog_growth=value("backlog_growth"),
         saturated=cell.saturated,
-        meets_slo=judge_cell(study, cell).meets,
+        meets_slo=None if validity.verdict == "inconclusive" else judge_cell(study, cell).meets,
+        validity=validity.verdict,
+        validity_note=validity.reason,
+        validity_fix=validity.fix,
     )
 
 
@@ -241,19 +262,49 @@ def _bottlenecks(curve: Curve) -> tuple[Bottleneck, ...]:
     return tuple(found)
 
 
-def _source_analysis(study: Study, curve: Curve) -> SourceAnalysis:
+def _points_only(study: Study, curve: Curve) -> Curve:
+    """The cells whose p95 is a point estimate: no lower bounds (what a fit or a model error needs)."""
+    cells = tuple(cell for cell in curve.cells if judge_validity(study, curve.source, cell).conclusive)
+    return curve if len(cells) == len(curve.cells) else replace(curve, cells=cells)
+
+
+def _source_analysis(study: Study, curve: Curve, full: Curve) -> SourceAnalysis:
     # The USL describes throughput; saturated cells belong in it (that is where it flattens).
     usl = fit_usl(curve.multiples, curve.series("completed_rate"))
-    return SourceAnalysis(curve, max_sustainable(study, curve), classify_curve(curve), usl, _bottlenecks(curve))
+    degradation = classify_curve(_points_only(study, curve))
+    verdicts = tuple(judge_validity(study, full.source, cell) for cell in full.cells)
+    return SourceAnalysis(
+        curve, max_sustainable(study, curve), degradation, usl, _bottlenecks(curve), full.cells, verdicts
+    )
 
 
-def _candidate(study: Study, name: str, curves: dict[tuple[str, str, str], Curve]) -> CandidateAnalysis:
+def _inconclusive_record(study: Study, curve: Curve) -> PerformanceAnalysis:
+    """A source none of whose cells is evidence: shown with what happened, judged on nothing."""
+    verdicts = [judge_validity(study, curve.source, cell) for cell in curve.cells]
+    first = next((v for v in verdicts if v.reason), Validity("inconclusive"))
+    return PerformanceAnalysis(
+        source=curve.source,  # type: ignore[arg-type]
+        evidence=evidence_kind(study, curve.candidate, curve.source),
+        max_sustainable_multiple=None,
+        max_sustainable_display="inconclusive",
+        degradation_note="no conclusive cell to fit",
+        curve=[_point(study, cell, v) for cell, v in zip(curve.cells, verdicts, strict=True)],
+        max_sustainable_note=f"inconclusive: {first.reason}" + (f"; fix: {first.fix}" if first.fix else ""),
+        replications=curve.replications,
+    )
+
+
+def _candidate(
+    study: Study, name: str, curves: dict[tuple[str, str, str], Curve], every: dict[tuple[str, str, str], Curve]
+) -> CandidateAnalysis:
     mine = {key: curve for key, curve in curves.items() if key[0] == name}
-    sources = {key[1]: _source_analysis(study, c) for key, c in mine.items() if key[2] == BASELINE}
+    sources = {key[1]: _source_analysis(study, c, every[key]) for key, c in mine.items() if key[2] == BASELINE}
     fault_curves = tuple(c for key, c in mine.items() if key[2] != BASELINE)
     errors: tuple[ModelError, ...] = ()
     if "sim" in sources and "load" in sources:
-        errors = tuple(model_vs_measured(sources["sim"].curve, sources["load"].curve))
+        errors = tuple(
+            model_vs_measured(_points_only(study, sources["sim"].curve), _points_only(study, sources["load"].curve))
+        )
     design = next(iter(mine.values())).design if mine else ""
     evidence = choose_evidence(study, name, {source: found.curve for source, found in sources.items()})
     return CandidateAnalysis(
@@ -261,12 +312,17 @@ def _candidate(study: Study, name: str, curves: dict[tuple[str, str, str], Curve
     )
 
 
-def _conclusive(curves: dict[tuple[str, str, str], Curve]) -> dict[tuple[str, str, str], Curve]:
-    """The curves without generator-limited load cells: those measured the generator, not the
-    platform, so they make no knock-out, degradation point or model error (a curve left empty goes)."""
+def _conclusive(study: Study, curves: dict[tuple[str, str, str], Curve]) -> dict[tuple[str, str, str], Curve]:
+    """The curves without inconclusive cells (``evalkit.analysis.validity``): a generator-limited
+    load cell measured the generator, not the platform; a cell with too few completions measured
+    nothing. Neither makes a knock-out, degradation point or model error (a curve left empty goes).
+    Fault scenarios lose only their generator-limited cells: their figures are not percentiles."""
     kept = {}
     for key, curve in curves.items():
-        cells = tuple(cell for cell in curve.cells if not cell.generator_limited)
+        if key[2] == BASELINE:
+            cells = tuple(cell for cell in curve.cells if judge_validity(study, curve.source, cell).usable)
+        else:
+            cells = tuple(cell for cell in curve.cells if not cell.generator_limited)
         if cells:
             kept[key] = replace(curve, cells=cells) if len(cells) < len(curve.cells) else curve
     return kept
@@ -274,6 +330,12 @@ def _conclusive(curves: dict[tuple[str, str, str], Curve]) -> dict[tuple[str, st
 
 def analyse(study: Study, table: ResultTable) -> Analysis:
     """Analyse every candidate's results (sim, load or both) against the study's SLOs."""
-    curves = _conclusive(build_curves(table.summary()))
+    every = build_curves(table.summary())
+    curves = _conclusive(study, every)
     names = sorted({key[0] for key in curves})
-    return Analysis(study, table, {name: _candidate(study, name, curves) for name in names})
+    inconclusive: dict[str, tuple[PerformanceAnalysis, ...]] = {}
+    for key, curve in every.items():
+        if key[2] == BASELINE and key not in curves:
+            inconclusive[key[0]] = (*inconclusive.get(key[0], ()), _inconclusive_record(study, curve))
+    candidates = {name: _candidate(study, name, curves, every) for name in names}
+    return Analysis(study, table, candidates, inconclusive)

@@ -245,7 +245,7 @@ def bottleneck_slope(curve: Curve, unsaturated: np.ndarray) -> tuple[str, float]
 
 def classify_curve(curve: Curve) -> Degradation:
     """The degradation class and knee of one baseline curve's p95 cycle time."""
-    unsaturated = np.array([not cell.saturated for cell in curve.cells])
+    unsaturated = np.array([not cell.saturated for cell in curve.cells], dtype=bool)
     m = curve.multiples[unsaturated]
     p95 = curve.series("cycle_time_p95")[unsaturated]
     half = np.array([(e.high - e.low) / 2 if (e := c.get("cycle_time_p95")) is not None else 0.0 for c in curve.cells])[

@@ -79,9 +79,14 @@ def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-
     from matplotlib import transforms
 
     curve = list(analysis["curve"])
+    # A saturated run's p95 only says how long the run lasted, so it is not joined to the curve;
+    # a lower bound (timeouts censor the tail) is drawn as an up-arrow, never as a point.
+    bounds = [(p["multiple"], p["p95"]) for p in curve if p.get("validity") == "lower bound" and p["p95"] is not None]
+    curve = [p for p in curve if p.get("validity", "conclusive") == "conclusive" or p["p95"] is None]
     xs = np.array([p["multiple"] for p in curve], dtype=float)
-    # A saturated run's p95 only says how long the run lasted, so it is not joined to the curve.
     ys = np.array([np.nan if p["p95"] is None or p["saturated"] else p["p95"] for p in curve], dtype=float)
+    if bounds:
+        ax.plot(*zip(*bounds, strict=True), "^", color=tint, markerfacecolor="none", markersize=6, linestyle="none")
     overrun = [(p["multiple"], p["p95"]) for p in curve if p["saturated"] and p["p95"] is not None]
     if overrun:
         ax.plot(

@@ -12,6 +12,7 @@ A missing number is never shown as zero: every filter turns ``None`` into a visi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from evalkit.report.glossary import GLOSSARY, explain
 from evalkit.units import format_duration
 
 __all__ = ["html_environment", "markdown_environment", "FORMATTERS"]
@@ -28,9 +30,14 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
+#: Words for a value that is optional and simply unset (no p99 SLO, one assessor's spread): not an error.
+UNSET_WORDS = frozenset({"not set", "n/a", "—", "no knee", "single assessor"})
+
+
 def missing(text: str = "missing") -> Markup:
-    """The marked-up word shown where a number is absent."""
-    return Markup('<span class="missing">{}</span>').format(text)
+    """The marked-up word shown where a number is absent: red for a problem, grey for an optional unset value."""
+    kind = "unset" if text in UNSET_WORDS else "missing"
+    return Markup('<span class="{}">{}</span>').format(kind, text)
 
 
 def number(value: float | None, digits: int = 1, absent: str = "missing") -> str | Markup:
@@ -76,14 +83,22 @@ def points(value: float | None, digits: int = 1) -> str:
     return "" if _is_missing(value) else f"{value * 100:+.{digits}f} pp".replace("-", "−")
 
 
+_TAG = re.compile(r"<[A-Za-z/!?]")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+
+
 def markdown_text(value: object) -> str:
     """Text safe inside a Markdown table cell: no HTML, no table or emphasis syntax."""
     text = ("" if value is None else str(value)).replace("\\", "\\\\")
     for char in "`*_[]#|":
         text = text.replace(char, "\\" + char)
-    # Entities last: they contain none of the characters escaped above.
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    # Plain text ("< 1x", "R&D" stay as written); only something that would open an HTML tag or
+    # an entity in a Markdown renderer ("<script", "&lt;") is written as entities, so a name
+    # cannot inject markup. A leading ">" would start a quotation: escape it.
+    if _TAG.search(text) or _ENTITY.search(text):
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = " ".join(text.split())
+    return "\\" + text if text.startswith(">") else text
 
 
 def markdown_code(value: object) -> str:
@@ -124,6 +139,8 @@ def html_environment() -> jinja2.Environment:
     environment = _environment(autoescape=True)
     environment.filters.update(FORMATTERS)
     environment.globals["missing"] = missing
+    environment.filters["explain"] = explain
+    environment.globals["glossary"] = GLOSSARY
     return environment
 
 

@@ -18,6 +18,7 @@ from evalkit.report.environment import html_environment, markdown_environment
 from evalkit.scorecard_data import ScoredStudy, read_scored_study
 
 if TYPE_CHECKING:
+    from evalkit.report.process_map import ProcessMap
     from evalkit.store import RunDirectory
 
 __all__ = ["SECTIONS", "plain_data", "render_scorecard", "render_markdown", "write_reports"]
@@ -25,6 +26,7 @@ __all__ = ["SECTIONS", "plain_data", "render_scorecard", "render_markdown", "wri
 #: The scorecard's sections, in reading order: (anchor id, heading).
 SECTIONS = (
     ("recommendation", "Recommendation"),
+    ("assumptions", "Assumptions"),
     ("knockouts", "Knock-outs"),
     ("matrix", "Weighted matrix"),
     ("performance", "Performance"),
@@ -34,6 +36,7 @@ SECTIONS = (
     ("assessments", "Assessments"),
     ("cost", "Cost breakdown"),
     ("provenance", "Provenance"),
+    ("glossary", "Glossary"),
 )
 
 
@@ -42,11 +45,11 @@ def plain_data(scored: ScoredStudy) -> dict[str, Any]:
     return scored.model_dump(mode="json", by_alias=True)
 
 
-def render_scorecard(scored: ScoredStudy) -> str:
-    """The self-contained HTML scorecard for one scored study."""
+def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None) -> str:
+    """The self-contained HTML scorecard for one scored study (with the study's process map, if drawn)."""
     data = plain_data(scored)
     template = html_environment().get_template("scorecard.html.j2")
-    return template.render(**scorecard_context(data))
+    return template.render(**scorecard_context(data, process_map=process_map))
 
 
 def render_markdown(scored: ScoredStudy) -> str:
@@ -56,18 +59,24 @@ def render_markdown(scored: ScoredStudy) -> str:
     return template.render(**scorecard_context(data, with_charts=False))
 
 
-def scorecard_context(data: Mapping[str, Any], *, with_charts: bool = True) -> dict[str, Any]:
+def scorecard_context(
+    data: Mapping[str, Any], *, with_charts: bool = True, process_map: ProcessMap | None = None
+) -> dict[str, Any]:
     """Everything the scorecard templates read, derived from the plain data."""
     colours = view.candidate_colours(data["candidates"])
     rows = view.matrix_rows(data)
     context: dict[str, Any] = {
         "data": data,
         "sections": SECTIONS,
+        "numbers": {id_: index for index, (id_, _) in enumerate(SECTIONS, start=1)},
+        "process_map": process_map,
+        "process_map_legend": _process_map_legend(),
         "colours": colours,
         "labels": view.criterion_labels(data),
         "recommendation": view.recommendation(data),
         "rows": rows,
         "kpis": view.kpi_rows(data),
+        "non_discriminating": view.non_discriminating(data),
         "bottlenecks": view.bottleneck_table(data),
         "assessed": _assessed_sections(data),
         "robust_rule": view.ROBUST,
@@ -128,10 +137,29 @@ def _assessed_sections(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sections
 
 
+def _process_map_legend() -> str:
+    from evalkit.report.process_map import LEGEND
+
+    return LEGEND
+
+
+def _process_map(run: RunDirectory, scored: ScoredStudy) -> ProcessMap | None:
+    """The run's process drawn, each step filled by the winner's utilisation at its sustainable multiple."""
+    from evalkit.errors import EvalkitError
+    from evalkit.report.process_map import build_process_map
+    from evalkit.study import load_study
+
+    try:
+        study = load_study(run.study_path)
+    except (EvalkitError, OSError):
+        return None  # the table of steps in the Assumptions section still says what was modelled
+    return build_process_map(study, view.busiest_utilisation(scored))
+
+
 def write_reports(run: RunDirectory) -> Path:
     """Render ``scorecard.html`` and ``scorecard.md`` into the run directory; return the HTML path."""
     scored = read_scored_study(run.scored_path)
-    html = render_scorecard(scored)
+    html = render_scorecard(scored, _process_map(run, scored))
     markdown = render_markdown(scored)
     for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
         write_atomically(path, text)

@@ -51,6 +51,7 @@ def recommendation(data: Data) -> dict[str, Any]:
         "margin": _margin(data["winner_score"], runner_up),
         "flip": flip,
         "verdict": _verdict(p_best, flip),
+        "close_call": close_call(data, p_best, flip),
         "rationale": data["rationale"] or _composed_rationale(data, winner, runner_up),
         "knocked_out": [c for c in data["candidates"] if c["knocked_out"]],
     }
@@ -97,6 +98,48 @@ def _verdict(p_best: float | None, flip: Mapping[str, Any] | None) -> dict[str, 
     if p_best < FRAGILE["p_best"] or change < FRAGILE["flip"]:
         return {"level": "fragile", "label": "fragile"}
     return {"level": "moderate", "label": "moderately robust"}
+
+
+def close_call(data: Data, p_best: float | None, flip: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The headline for a lead the winner's own uncertainty could erase; None for a recommendation.
+
+    The rule is the fragile verdict's, so the headline, P(best) and the critical weight always
+    agree: the call is too close when the winner is best in fewer than ``FRAGILE["p_best"]`` of the
+    SMAA weightings, or when a change of one weight by less than ``FRAGILE["flip"]`` (in share
+    of the total) makes another candidate the winner. The challenger named is the other candidate
+    best in the most weightings (else the one the smallest flip makes the winner).
+    """
+    winner = data["winner"]
+    if winner is None or p_best is None:
+        return None
+    flips = bool(flip and flip.get("exists") and abs(flip["change"]) < FRAGILE["flip"])
+    if p_best >= FRAGILE["p_best"] and not flips:
+        return None
+    shares = data["robustness"]["smaa"]["p_best"]
+    others = {name: share for name, share in shares.items() if name != winner}
+    challenger = max(sorted(others), key=lambda n: others[n]) if others else None
+    if (challenger is None or others[challenger] == 0) and flip and flip.get("new_winner"):
+        challenger = flip["new_winner"]
+    if challenger is None:
+        return None
+    share = shares.get(challenger, 0.0)
+    lead = challenger if share > p_best else winner
+    headline = (
+        f"Too close to call: {winner} and {challenger}. {lead} is best in {max(share, p_best):.0%} of weightings."
+    )
+    return {
+        "candidates": [winner, challenger],
+        "challenger": challenger,
+        "challenger_p_best": share,
+        "lead": lead,
+        "headline": headline,
+        "why": (
+            f"P(best) of {winner} is {p_best:.0%} (below {FRAGILE['p_best']:.0%})"
+            if p_best < FRAGILE["p_best"]
+            else f"a change of {abs(flip['change']) * 100:.1f} percentage points to {flip['criterion']} "  # type: ignore[index]
+            f"(under {FRAGILE['flip'] * 100:.0f}) makes {flip['new_winner']} the winner"  # type: ignore[index]
+        ),
+    }
 
 
 def _composed_rationale(data: Data, winner: Data | None, runner_up: Data | None) -> str:
@@ -198,6 +241,87 @@ def bottleneck_table(data: Data) -> dict[str, Any]:
                 }
             )
     return {"multiples": multiples, "rows": rows}
+
+
+def busiest_utilisation(scored: Any) -> dict[str, float]:
+    """resource -> utilisation of the winner (else the first candidate) at its sustainable multiple.
+
+    Read from its evidence source; the highest multiple tested at or below the sustainable one
+    (the lowest multiple when it sustains none), so the process map shows where it is busiest
+    while still healthy.
+    """
+    chosen = next((c for c in scored.candidates if c.name == scored.winner), None) or next(
+        iter(scored.candidates), None
+    )
+    if chosen is None or not chosen.performance:
+        return {}
+    analysis = chosen.performance[0]
+    tested = sorted({float(m) for table in analysis.utilization.values() for m in table})
+    if not tested:
+        return {}
+    ceiling = analysis.max_sustainable_multiple
+    at = max((m for m in tested if ceiling is None or m <= ceiling + 1e-9), default=tested[0])
+    return {resource: table[f"{at:g}"] for resource, table in analysis.utilization.items() if f"{at:g}" in table}
+
+
+#: Values closer than this (points of 0..100) do not tell candidates apart.
+SAME_VALUE = 0.5
+_PERFORMANCE_METRICS = ("max_sustainable_multiple", "cycle_time", "completed_rate", "degradation_class")
+
+
+def non_discriminating(data: Data) -> list[str]:
+    """One line per criterion (and for the faults) that does not tell the candidates apart, with the reason."""
+    lines = []
+    for criterion in data["criteria"]:
+        cells = [
+            s
+            for c in data["candidates"]
+            for s in c["scores"]
+            if s["criterion_id"] == criterion["id"] and not s["missing"]
+        ]
+        values = [s["value"] for s in cells if s["value"] is not None]
+        if len(values) < 2 or len(values) != len(data["candidates"]) or max(values) - min(values) >= SAME_VALUE:
+            continue
+        displays = sorted({s["display"] for s in cells})
+        said = f"all {displays[0]}" if len(displays) == 1 else f"all score {values[0]:.0f}"
+        line = f"{criterion['label']} does not tell the candidates apart: {said}"
+        if str(criterion.get("metric") or "").startswith(_PERFORMANCE_METRICS):
+            line += _common_bottleneck(data)
+        lines.append(line + ".")
+    if _same_faults(data):
+        lines.append(
+            "Fault results do not tell the candidates apart: every candidate stalls, loses and recovers alike."
+        )
+    return lines
+
+
+def _common_bottleneck(data: Data) -> str:
+    """``; the bottleneck is fraud-service, a downstream system, not the platform`` when all share one."""
+    found = set()
+    for candidate in data["candidates"]:
+        performance = candidate["performance"]
+        if not performance or not performance[0]["bottlenecks"]:
+            return ""
+        found.add(performance[0]["bottlenecks"][-1]["resource"])
+    if len(found) != 1:
+        return ""
+    resource = found.pop()
+    if resource.startswith("system:"):
+        return f"; the bottleneck is {resource.partition(':')[2]}, a downstream system, not the platform"
+    if resource.startswith("staff:"):
+        return f"; the bottleneck is the {resource.partition(':')[2]} staff pool, people, not the platform"
+    return f"; every candidate's bottleneck is {resource}"
+
+
+def _same_faults(data: Data) -> bool:
+    def key(candidate: Data) -> list[tuple[Any, ...]]:
+        return sorted(
+            (f["scenario"], f["multiple"], f["stalled_workflows"], f["lost"], f["recovery_time"])
+            for f in candidate["faults"]
+        )
+
+    keys = [key(c) for c in data["candidates"]]
+    return len(keys) >= 2 and bool(keys[0]) and all(k == keys[0] for k in keys[1:])
 
 
 def heat(share: float | None) -> str:

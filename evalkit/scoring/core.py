@@ -115,6 +115,8 @@ def _result(
         # The evidence source first: every reader that takes "the" figure takes the decided one.
         order = [*found.evidence.order, *(s for s in sorted(found.sources) if s not in found.evidence.order)]
         performance = [found.sources[s].record(analysis.study) for s in order if s in found.sources]
+    # Sources none of whose cells is evidence: shown with what happened, they decide nothing.
+    performance += list(analysis.inconclusive.get(row.candidate.name, ()))
     return CandidateResult(
         name=row.candidate.name,
         design=row.candidate.design,

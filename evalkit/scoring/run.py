@@ -15,8 +15,10 @@ from evalkit.errors import RunStoreError
 from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
 from evalkit.scorecard_data import Provenance, ScoredStudy, write_scored_study
+from evalkit.scoring.assumptions import assumptions
 from evalkit.store import RunDirectory
 from evalkit.study import Scorecard, Study, load_study_with_scorecard
+from evalkit.units import rate_unit
 
 __all__ = ["provenance_of", "score_run"]
 
@@ -67,6 +69,17 @@ def _has_target(study: Study, name: str) -> bool:
     return any(c.name == name and c.target is not None for c in study.candidates)
 
 
+def _rate_unit(study_path: Path) -> str:
+    """The unit the study wrote its peak in (``/h`` for ``2000/h``), read from the run's study file."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(study_path.read_text(encoding="utf-8"))
+        return rate_unit(data["traffic"]["peak_rate"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return "/s"
+
+
 def _evalkit_version() -> str:
     from evalkit import __version__
 
@@ -91,5 +104,6 @@ def score_run(run: RunDirectory, *, scorecard: str | Path | None = None) -> Scor
         provenance=provenance_of(run, manifest, study, card, table, scorecard_file),
         scorecard_file=str(scorecard_file),
     )
+    scored = scored.model_copy(update={"assumptions": assumptions(study, card, _rate_unit(run.study_path))})
     write_scored_study(scored, run.scored_path)
     return scored

@@ -327,8 +327,18 @@ def small_study() -> ScoredStudy:
             },
         ],
         "warnings": ["Event Fabric and Domain Mesh have no live endpoint: their performance is simulated only."],
+        "assumptions": _assumptions("order-fulfillment"),
     }
     return ScoredStudy.model_validate(data)
+
+
+def _assumptions(scenario: str) -> dict[str, Any]:
+    """The Assumptions record of a bundled study, as scoring writes it."""
+    from evalkit.scoring.assumptions import assumptions
+    from evalkit.study import load_study_with_scorecard
+
+    study, card = load_study_with_scorecard(HERE.parents[1] / "scenarios" / f"{scenario}.yaml")
+    return assumptions(study, card, "/s").model_dump(mode="json")
 
 
 def tuned_study() -> ScoredStudy:

@@ -346,6 +346,21 @@ def test_a_load_cell_with_many_timeouts_cannot_pass_on_its_lower_bound_p95() -> 
     )  # fmt: skip
     analysis = analyse(STUDY, table)
     found = analysis.metric(STUDY.candidates[0].name, "max_sustainable_multiple")
+    # A lower bound (1.1 s) below the SLO (3 s) proves neither a pass nor a breach: inconclusive,
+    # so no figure at all (evalkit.analysis.validity); it used to read "< 1x".
+    assert found.missing and found.display != "≥ 4x"
+    (record,) = analysis.inconclusive[STUDY.candidates[0].name]
+    assert record.max_sustainable_display == "inconclusive"
+    assert "timed out" in record.max_sustainable_note
+
+
+def test_a_load_cell_whose_lower_bound_breaks_the_slo_fails() -> None:
+    timing_out = Shape(p95=linear(4.0, 0.1), extra={"timeouts": 200.0})  # p95 ≥ 4.1 s > the 3 s SLO
+    table = shape_table(
+        *(shape_rows(timing_out, candidate=c.name, design=c.design, source="load", replications=1)
+          for c in STUDY.candidates)
+    )  # fmt: skip
+    found = analyse(STUDY, table).metric(STUDY.candidates[0].name, "max_sustainable_multiple")
     assert found.display == "< 1x"
 
 
