@@ -88,10 +88,9 @@ def register(app: typer.Typer) -> None:
 
         from evalkit.errors import InputError
         from evalkit.pipeline import RunOptions, run_study
+        from evalkit.scoring.gate import GATE_EXIT_CODE, check_gate, parse_gate
 
         from .progress import make_reporter
-
-        from evalkit.scoring.gate import GATE_EXIT_CODE, check_gate, parse_gate
 
         if only not in (None, "sim", "load"):
             raise InputError(f"--only {only!r}: allowed: sim, load")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from evalkit.scorecard_data import ScoredStudy
 from evalkit.scoring.gate import GATE_EXIT_CODE, Gate, check_gate, parse_gate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
-from report_builders import small_study  # noqa: E402
+from report_builders import small_study
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,9 @@ def test_knockout_and_no_winner(scored: ScoredStudy) -> None:
 def test_slo_breach_at_a_multiple(scored: ScoredStudy) -> None:
     by_name = {c.name: c.performance[0].max_sustainable_multiple for c in scored.candidates}
     low = min(m for m in by_name.values() if m is not None)
-    assert not check_gate(scored.model_copy(update={"candidates": scored.candidates[:1]}), Gate("slo-breach-at", 1.0)).failed
+    assert not check_gate(
+        scored.model_copy(update={"candidates": scored.candidates[:1]}), Gate("slo-breach-at", 1.0)
+    ).failed
     result = check_gate(scored, Gate("slo-breach-at", low + 0.5))
     assert result.failed and "breaches at" in result.message
 
@@ -63,9 +66,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny.yaml"
 
 
-def _evalkit(*args: str | Path) -> "subprocess.CompletedProcess[str]":
-    import subprocess
-
+def _evalkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "evalkit", *map(str, args)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
 
