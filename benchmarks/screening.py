@@ -130,6 +130,10 @@ def main() -> None:
         truth = simulated_verdict(study, candidate.name, KNOCK_OUT)
         verdict = truth if screened.needs_simulation else screened.sustainable
         agree += verdict == truth
+        if verdict != truth:
+            print(f"  differs: {candidate.name} at {KNOCK_OUT:g}x: analytic {'passes' if verdict else 'fails'} "
+                  f"(p95 {screened.p95:.3g} s, busiest {screened.utilization:.0%}), simulation "
+                  f"{'passes' if truth else 'fails'}")  # fmt: skip
     print(f"knock-out 'sustains {KNOCK_OUT:g}x': {agree}/{len(study.candidates)} verdicts identical to the simulation "
           f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
 

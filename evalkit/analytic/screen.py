@@ -126,7 +126,7 @@ def screen(study: Study, multiples: Sequence[float] | None = None, margin: float
             # A time-varying profile: the analytic cell is solved at the window's mean rate, so a
             # surge that overloads a station for a while (a transient backlog) is invisible to it.
             peak = busiest * study.traffic.profile.max_share / share
-            if busiest < 1 and peak >= 1 - width:
+            if study.traffic.profile.kind != "flat" and busiest < 1 and peak >= 1 - width:
                 near.append(f"utilisation {peak:.0%} at the profile's peak")
             cells.append(
                 ScreenedCell(
