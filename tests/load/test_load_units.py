@@ -138,6 +138,8 @@ def test_public_api_is_curated() -> None:
     import evalkit.load
 
     assert sorted(evalkit.load.__all__) == [
+        "FleetConfig",
+        "LoadPlan",
         "LoadStage",
         "ReferencePlatform",
         "ThresholdCheck",
