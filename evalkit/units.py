@@ -46,8 +46,20 @@ SECONDS_PER: dict[str, float] = {
     "days": 86400.0,
     "w": 604800.0,
     "wk": 604800.0,
+    # Natural spellings people write: "5 minutes", "2000/hour", "3 days".
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "hrs": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+    "week": 604800.0,
+    "weeks": 604800.0,
 }
-_UNITS_TEXT = "us, ms, s, m/min, h, d, w"
+_UNITS_TEXT = "us, ms, s/second(s), m/min/minute(s), h/hour(s), d/day(s), w/week(s)"
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION = re.compile(rf"^\s*({_NUMBER})\s*([a-zA-Z]*)\s*$")
 _RATE = re.compile(rf"^\s*({_NUMBER})\s*(?:/|per\s+)\s*({_NUMBER})?\s*([a-zA-Z]+)\s*$")
@@ -139,7 +151,8 @@ def format_rate(per_second: float) -> str:
 
 
 #: The time unit a rate is shown per, by the unit word a study used.
-_RATE_UNITS = {"s": "s", "sec": "s", "m": "min", "min": "min", "h": "h", "hr": "h", "d": "d", "day": "d", "days": "d"}
+_RATE_UNITS = {"s": "s", "sec": "s", "second": "s", "m": "min", "min": "min", "minute": "min", "h": "h", "hr": "h"}
+_RATE_UNITS |= {"hour": "h", "d": "d", "day": "d"}
 
 
 def rate_unit(value: object) -> str:

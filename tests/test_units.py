@@ -61,3 +61,20 @@ def test_format_duration_picks_a_readable_unit() -> None:
     assert format_duration(14 * 86400) == "14 d"
     assert format_duration(0.35) == "350 ms"
     assert format_duration(2.5) == "2.5 s"
+
+
+@pytest.mark.parametrize(
+    ("text", "per_second", "unit"),
+    [("2000/hour", 2000 / 3600, "/h"), ("2000 per hour", 2000 / 3600, "/h"), ("30/minute", 0.5, "/min"),
+     ("5/days", 5 / 86400, "/d"), ("40/s", 40.0, "/s")],
+)  # fmt: skip
+def test_natural_rate_spellings_and_the_unit_the_study_wrote(text: str, per_second: float, unit: str) -> None:
+    from evalkit.units import rate_unit
+
+    assert parse_rate(text) == pytest.approx(per_second)
+    assert rate_unit(text) == unit
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("5 minutes", 300.0), ("1 hour", 3600.0), ("2 weeks", 1209600.0)])
+def test_natural_duration_spellings(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)

@@ -28,6 +28,8 @@ def _stage_advice(study: Path, quick: bool, seed: int | None) -> list[str]:
 def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
     from evalkit.units import format_duration
 
+    from .terminal import terminal_safe
+
     lines = [f"run: {outcome.run.path}  ({format_duration(outcome.seconds)})"]
     scored = outcome.scored
     if scored is not None:
@@ -51,7 +53,7 @@ def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
         lines.append(f"scorecard: {outcome.scorecard_html}")
     else:
         lines.append(f"results: {outcome.run.results_path}")
-    return lines
+    return [terminal_safe(line) for line in lines]  # names come from the study: no escapes reach the terminal
 
 
 def register(app: typer.Typer) -> None:
@@ -91,6 +93,7 @@ def register(app: typer.Typer) -> None:
         from evalkit.scoring.gate import GATE_EXIT_CODE, check_gate, parse_gate
 
         from .progress import make_reporter
+        from .terminal import terminal_safe
 
         if only not in (None, "sim", "load"):
             raise InputError(f"--only {only!r}: allowed: sim, load")
@@ -116,6 +119,7 @@ def register(app: typer.Typer) -> None:
         print("\n".join(_summary(outcome)))
         results = [check_gate(outcome.scored, gate) for gate in gates]
         for result in results:
-            print(f"gate {'FAILED' if result.failed else 'passed'}: {result.message}", file=sys.stderr)
+            verdict = "FAILED" if result.failed else "passed"
+            print(terminal_safe(f"gate {verdict}: {result.message}"), file=sys.stderr)
         if any(result.failed for result in results):
             raise typer.Exit(GATE_EXIT_CODE)

@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check study files (and their scorecards); print a short summary of each valid one and its target hosts."""
+        from evalkit.commands.terminal import terminal_safe
         from evalkit.load.targets import allow, describe_targets
         from evalkit.study import load_study
 
@@ -64,9 +65,9 @@ def register(app: typer.Typer) -> None:
         failed = 0
         for path in studies:
             try:
-                print(summarise(path))
+                print(terminal_safe(summarise(path)))  # names come from the file: no escapes reach the terminal
                 for line in describe_targets(load_study(path)):
-                    print(f"{path}: {line}")
+                    print(terminal_safe(f"{path}: {line}"))
             except InputError as error:  # a StudyError, or a target a run would refuse
                 failed += 1
                 print(f"evalkit: error: {error}", file=sys.stderr)

@@ -121,8 +121,20 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("evalkit.report", "templates")
 
 
+#: Bidirectional controls: a name holding U+202E can show "exe.txt" for "txt.exe"; shown as escapes instead.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def neutralise_bidi(value: Any) -> Any:
+    """Every value a template prints: bidirectional controls become visible ``[U+202E]``."""
+    if isinstance(value, str) and _BIDI.search(value):
+        replaced = _BIDI.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", value)
+        return Markup(replaced) if isinstance(value, Markup) else replaced
+    return value
+
+
 def _environment(*, autoescape: bool) -> jinja2.Environment:
-    """Strict about undefined names, whitespace-tidy, templates from the package."""
+    """Strict about undefined names, whitespace-tidy, templates from the package, bidi controls neutralised."""
     return jinja2.Environment(
         loader=_loader(),
         autoescape=autoescape,
@@ -130,6 +142,7 @@ def _environment(*, autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=neutralise_bidi,
     )
 
 

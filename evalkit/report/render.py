@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.files import write_atomically
-from evalkit.report import charts, view
+from evalkit.report import charts, view, weights
 from evalkit.report.environment import html_environment, markdown_environment
 from evalkit.scorecard_data import ScoredStudy, read_scored_study
 
@@ -49,7 +49,13 @@ def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None)
     """The self-contained HTML scorecard for one scored study (with the study's process map, if drawn)."""
     data = plain_data(scored)
     template = html_environment().get_template("scorecard.html.j2")
-    return template.render(**scorecard_context(data, process_map=process_map))
+    script = weights.weights_script()
+    return template.render(
+        **scorecard_context(data, process_map=process_map),
+        weights_data=weights.weights_data(data),
+        weights_script=script,
+        script_csp=weights.script_hash(script),
+    )
 
 
 def render_markdown(scored: ScoredStudy) -> str:

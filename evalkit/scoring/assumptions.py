@@ -231,3 +231,48 @@ def _criterion(scorecard: Scorecard, criterion: Any) -> AssumedCriterion:
         normalised_weight=shares[criterion.id],
         anchors=value_function_anchors(criterion),
     )
+
+
+def surprises(scorecard: Scorecard, candidates: Any) -> list[str]:
+    """Warnings about the scorecard itself: weights that do not add up to 100, raw values outside the anchors.
+
+    A value beyond a value function's anchors is clipped to 0 or 100, so the candidates there are
+    not told apart; when every candidate sits at or beyond the same end, the anchors (not the
+    candidates) may be what decides that criterion.
+    """
+    warnings = []
+    total = sum(c.weight for c in scorecard.criteria)
+    if abs(total - 100) > 1e-6:
+        shares = ", ".join(
+            f"{c.label} {share:.1%}" for c, share in zip(scorecard.criteria, _shares(scorecard), strict=True)
+        )
+        warnings.append(f"the scorecard's weights add up to {total:g}, not 100; they were normalised to: {shares}")
+    for criterion in scorecard.criteria:
+        function = criterion.value_function
+        if function is None:
+            continue
+        low, high = function.points[0][0], function.points[-1][0]
+        raws = [
+            (candidate.name, score.raw, score.display)
+            for candidate in candidates
+            for score in candidate.scores
+            if score.criterion_id == criterion.id and score.raw is not None and math.isfinite(score.raw)
+        ]
+        outside = [f"{name} {display}" for name, raw, display in raws if raw < low or raw > high]
+        anchors = f"{_raw(criterion, low)}–{_raw(criterion, high)}"
+        if outside:
+            warnings.append(
+                f"{criterion.label}: {', '.join(outside)} outside the value function's anchors ({anchors}); "
+                "clipped to 0 or 100, so they are not told apart there: check the anchors"
+            )
+        elif len(raws) >= 2 and (all(raw <= low for _, raw, _ in raws) or all(raw >= high for _, raw, _ in raws)):
+            warnings.append(
+                f"{criterion.label}: every candidate is at the edge of the value function's anchors ({anchors}); "
+                "the anchors, not the candidates, may decide this criterion"
+            )
+    return warnings
+
+
+def _shares(scorecard: Scorecard) -> list[float]:
+    shares = scorecard.normalised_weights
+    return [shares[c.id] for c in scorecard.criteria]

@@ -15,7 +15,7 @@ from evalkit.errors import RunStoreError
 from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
 from evalkit.scorecard_data import Provenance, ScoredStudy, write_scored_study
-from evalkit.scoring.assumptions import assumptions
+from evalkit.scoring.assumptions import assumptions, surprises
 from evalkit.store import RunDirectory
 from evalkit.study import Scorecard, Study, load_study_with_scorecard
 from evalkit.units import rate_unit
@@ -104,6 +104,11 @@ def score_run(run: RunDirectory, *, scorecard: str | Path | None = None) -> Scor
         provenance=provenance_of(run, manifest, study, card, table, scorecard_file),
         scorecard_file=str(scorecard_file),
     )
-    scored = scored.model_copy(update={"assumptions": assumptions(study, card, _rate_unit(run.study_path))})
+    scored = scored.model_copy(
+        update={
+            "assumptions": assumptions(study, card, _rate_unit(run.study_path)),
+            "warnings": [*scored.warnings, *surprises(card, scored.candidates)],
+        }
+    )
     write_scored_study(scored, run.scored_path)
     return scored

@@ -41,7 +41,8 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
 def test_sections_appear_once_and_in_order(small_html: str) -> None:
     positions = [small_html.index(f'<section class="card" id="{section}"') for section, _ in SECTIONS]
     assert positions == sorted(positions)
-    assert len(SECTIONS) == 11 and SECTIONS[0][0] == "recommendation" and SECTIONS[1][0] == "assumptions"
+    assert len(SECTIONS) == 12 and SECTIONS[0][0] == "recommendation" and SECTIONS[1][0] == "assumptions"
+    assert SECTIONS[-1][0] == "glossary"
 
 
 def test_recommendation_states_winner_score_probability_and_flip(small_html: str) -> None:

@@ -44,3 +44,24 @@ def test_the_markdown_is_plain_text() -> None:
     markdown = render_markdown(ScoredStudy.model_validate(data))
     assert "| < 1x |" in markdown
     assert "&lt;" not in markdown and "&gt;" not in markdown and "&amp;" not in markdown
+
+
+def test_terminal_control_characters_in_names_are_shown_as_escapes() -> None:
+    from evalkit.commands.terminal import terminal_safe
+
+    hostile = "Engine\x1b]8;;http://evil\x07click\x1b]8;;\x07\x1b[2J\u202etxt.exe"
+    shown = terminal_safe(hostile)
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert shown == "Engine\\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07\\x1b[2J\\u202etxt.exe"
+    assert terminal_safe("plain name\tok") == "plain name\tok"
+
+
+def test_bidi_overrides_in_names_are_neutralised_in_the_report() -> None:
+    from evalkit.scorecard_data import ScoredStudy
+
+    data = small_study().model_dump(mode="json", by_alias=True)
+    data["rationale"] = "Pick \u202eexe.txt\u202c now"
+    html = render_scorecard(ScoredStudy.model_validate(data))
+    markdown = render_markdown(ScoredStudy.model_validate(data))
+    for text in (html, markdown):
+        assert "\u202e" not in text and "[U+202E]exe.txt[U+202C]" in text
