@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from evalkit.errors import RunStoreError
 from evalkit.results import Observation, ResultTable
@@ -100,8 +101,10 @@ def encode_observation(observation: Observation) -> list[object]:
     ]
 
 
-def decode_observation(row: list[object]) -> Observation:
+def decode_observation(row: list[Any]) -> Observation:
+    """The inverse of ``encode_observation`` (a row of JSON scalars)."""
     source, candidate, design, scenario, multiple, replication, metric, value, unit = row
     return Observation(
-        source, candidate, design, scenario, float(multiple), int(replication), metric, float(value), unit
-    )  # type: ignore[arg-type]
+        source, str(candidate), str(design), str(scenario), float(multiple), int(replication), str(metric),
+        float(value), str(unit),
+    )  # fmt: skip

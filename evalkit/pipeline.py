@@ -29,6 +29,7 @@ from evalkit.study.effective import StudyOverrides
 if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
     from evalkit.cellcache import CellCache
     from evalkit.load import LoadStage, ReferencePlatform
+    from evalkit.scorecard_data import ScoredStudy
     from evalkit.sim import SimCell
     from evalkit.study.candidates import Candidate
 
@@ -130,7 +131,7 @@ class RunOutcome:
     run: RunDirectory
     skipped: list[str] = field(default_factory=list)
     scorecard_html: Path | None = None
-    scored: object | None = None
+    scored: ScoredStudy | None = None
     seconds: float = 0.0
 
 
@@ -319,10 +320,11 @@ def _safe(name: str) -> str:
 
 def _write_results(run: RunDirectory, ledger: CellLedger) -> ResultTable:
     table = ledger.table()
-    for source in ("sim", "load"):
+    sources: tuple[Literal["sim", "load"], ...] = ("sim", "load")
+    for source in sources:
         part = ResultTable(table.frame[table.frame["source"] == source])
         if len(part):
-            run.save_results(part, source=source)  # type: ignore[arg-type]
+            run.save_results(part, source=source)
     return table
 
 

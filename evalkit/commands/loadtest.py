@@ -23,6 +23,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import TaskID
+    from rich.table import Table
 
     from evalkit.load import FleetConfig, LoadStage
     from evalkit.results import ResultTable
@@ -75,7 +76,7 @@ _COLUMNS = (
 _SHORT = {"cycle_time_p95": "p95", "cycle_time_p99": "p99", "error_rate": "errors", "saturated": "backlog"}
 
 
-def stage_table(table, study):  # type: ignore[no-untyped-def]
+def stage_table(table: ResultTable, study: Study) -> Table:
     """A rich table: one row per candidate and stage, with the SLO verdict."""
     from rich.table import Table
 
@@ -93,7 +94,7 @@ def stage_table(table, study):  # type: ignore[no-untyped-def]
         verdict = "FAIL " + ",".join(failed) if failed else "pass"
         cells = [_cell(metrics.get(metric, math.nan), kind) for _, metric, kind in _COLUMNS]
         saturated = "yes" if metrics.get("saturated", 0) >= 1 else "no"
-        out.add_row(candidate, f"{multiple:g}x", *cells, saturated, verdict, describe_errors(metrics))
+        out.add_row(str(candidate), f"{multiple:g}x", *cells, saturated, verdict, describe_errors(metrics))
     return out
 
 

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
+from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from evalkit.pipeline import SilentReporter
 
@@ -24,14 +33,16 @@ class QuietReporter(SilentReporter):
     def __enter__(self) -> QuietReporter:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         pass
 
 
 class PlainReporter(QuietReporter):
     """One line per stage, and a line each time a stage passes another tenth."""
 
-    def __init__(self, stream=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self.total: int | None = None
         self.done = 0
@@ -73,8 +84,8 @@ class RichReporter(QuietReporter):
             console=self.console,
         )
         self.overall = self.progress.add_task("overall", total=stages, detail="")
-        self.current: int | None = None
-        self.within: int | None = None  # the running load stage, when there is one
+        self.current: TaskID | None = None
+        self.within: TaskID | None = None  # the running load stage, when there is one
 
     def __enter__(self) -> RichReporter:
         self.progress.start()

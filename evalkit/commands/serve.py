@@ -8,13 +8,17 @@ without any external platform. It serves until Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from evalkit.study import Study
 
 __all__ = ["register"]
 
 
-def _choose_candidate(study, name: str | None) -> str:  # type: ignore[no-untyped-def]
+def _choose_candidate(study: Study, name: str | None) -> str:
     from evalkit.errors import InputError
 
     names = [c.name for c in study.candidates]

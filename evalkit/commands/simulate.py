@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
             if dask_scheduler:
                 from evalkit.distributed import dask_executor
 
-                pool = stack.enter_context(dask_executor(dask_scheduler))
+                pool: Executor | None = stack.enter_context(dask_executor(dask_scheduler))
             else:
                 # Start the workers before the progress display's thread exists, so they can be forked.
                 pool = sweep_pool(count) if count > 1 else None
