@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from evalkit.errors import InputError, RunInterruptedError, RunStoreError
 from evalkit.ledger import CellLedger
 from evalkit.manifest import JsonScalar, RunSettings
-from evalkit.results import Observation, ResultTable
+from evalkit.results import Observation, ResultTable, Source
 from evalkit.store import RunDirectory, RunIndex, create_run, open_run
 from evalkit.study import Study, load_study_with_scorecard, study_digest
 from evalkit.study.effective import StudyOverrides
@@ -274,6 +274,24 @@ def _simulate_fresh(
         run_sweep(study, todo, workers=options.workers, on_cell=committed, collect=False)
 
 
+def _solve_analytically(study: Study, ledger: CellLedger, reporter: Reporter) -> None:
+    """The analytic model's rows beside the simulation's (milliseconds; a third source to compare)."""
+    from evalkit.analytic import analytic_rows, analytic_unsupported
+
+    why = analytic_unsupported(study)
+    if why is not None:
+        reporter.note(f"analytic model not used: {why}")
+        return
+    done = ledger.done("analytic")
+    by_cell: dict[str, list[Observation]] = {}
+    for row in analytic_rows(study):
+        key = f"analytic|{row.candidate}|{row.scenario}|{row.multiple!r}|{row.replication}"
+        by_cell.setdefault(key, []).append(row)
+    for key, rows in by_cell.items():
+        if key not in done:
+            ledger.commit(key, "analytic", rows)
+
+
 def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
     from evalkit.load import FleetConfig, LoadPlan, ReferencePlatform, plan_stages, run_load_test
 
@@ -320,7 +338,7 @@ def _safe(name: str) -> str:
 
 def _write_results(run: RunDirectory, ledger: CellLedger) -> ResultTable:
     table = ledger.table()
-    sources: tuple[Literal["sim", "load"], ...] = ("sim", "load")
+    sources: tuple[Source, ...] = ("sim", "load", "analytic")
     for source in sources:
         part = ResultTable(table.frame[table.frame["source"] == source])
         if len(part):
@@ -381,6 +399,7 @@ def _run_stages(
 ) -> None:
     if options.only in (None, "sim"):
         _simulate(study, run, ledger, options, reporter)
+        _solve_analytically(study, ledger, reporter)
     else:
         outcome.skipped.append("simulation (--only load)")
     if options.only in (None, "load") and options.load:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from evalkit.errors import EvalkitError, RunStoreError
 from evalkit.files import write_atomically
 from evalkit.manifest import RunManifest, RunSettings, read_manifest
-from evalkit.results import ResultTable
+from evalkit.results import ResultTable, Source
 from evalkit.study import Scorecard, Study, load_study_with_scorecard, resolve_scorecard, study_digest
 from evalkit.study.effective import EffectiveStudy, StudyOverrides
 
@@ -201,7 +201,7 @@ class RunDirectory:
             return ResultTable.empty()
         return ResultTable.read_csv(self.results_path)
 
-    def save_results(self, table: ResultTable, *, source: Literal["sim", "load"]) -> ResultTable:
+    def save_results(self, table: ResultTable, *, source: Source) -> ResultTable:
         """Replace this source's rows with ``table``'s, keep the other source's; write CSV and summary."""
         kept = self.results().frame
         kept = kept[kept["source"] != source]

@@ -74,7 +74,7 @@ def test_run_end_to_end_on_tiny_study(tmp_path: Path) -> None:
     outcome = run_study(TINY, RunOptions(quick=True, workers=2, out=tmp_path))
     assert outcome.skipped == []
     table = pd.read_csv(outcome.run.results_path)
-    assert set(table["source"]) == {"sim", "load"}
+    assert set(table["source"]) == {"sim", "load", "analytic"}  # the analytic model beside the other two
     assert set(table["candidate"]) == {"Engine", "Mesh", "Fabric"}
     assert outcome.scored is not None and outcome.scored.provenance.quick
     html = outcome.scorecard_html.read_text(encoding="utf-8")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -176,7 +177,23 @@ def _warnings(rows: list[_Row], scorecard: Scorecard, analysis: Analysis) -> lis
         if analysis.candidate(row.candidate.name) is None:
             found.append(f"{row.candidate.name}: no simulation or load-test results")
         found.extend(_source_disagreement(analysis, row.candidate.name))
-    return found
+    return found + _model_disagreements(analysis)
+
+
+def _model_disagreements(analysis: Analysis) -> list[str]:
+    """Below the knee the analytic model and the simulation should agree: say so where they do not."""
+    from evalkit.analytic import analytic_disagreements
+
+    worst: dict[str, Any] = {}
+    for found in analytic_disagreements(analysis.table):
+        if found.candidate not in worst or found.relative > worst[found.candidate].relative:
+            worst[found.candidate] = found
+    return [
+        f"{d.candidate}: the analytic model and the simulation disagree by {d.relative:.0%} on {d.metric} at "
+        f"{d.multiple:g}x ({d.analytic:.3g} against {d.simulated:.3g}), below the knee where both should hold; "
+        "this usually means a modelling error in one of them"
+        for d in worst.values()
+    ]
 
 
 def _source_disagreement(analysis: Analysis, name: str) -> list[str]:
