@@ -136,6 +136,14 @@ def calibrated_study_text(
             )
         description = str(candidate.get("description", "")).strip()
         candidate["description"] = f"{description} [{line}]".strip()
+        # What makes the evidence record say "calibrated" for this candidate's simulated figures.
+        candidate["calibration"] = {
+            "run_id": run_id,
+            "multiples": [float(m) for m in calibration.fit_multiples],
+            "fitted": [e.name for e in calibration.estimates if e.name != OVERHEAD],
+            "fit": line,
+            "verified": bool(calibration.verified),
+        }
     header = [
         f"# Calibrated study: {calibration.candidate}'s parameters {line}.",
         "# Written by `evalkit calibrate`; the calibration record beside this file has the intervals and residuals.",

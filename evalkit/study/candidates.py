@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from evalkit.study.base import Model
 from evalkit.units import Duration, Fraction
@@ -256,9 +256,26 @@ class CostInputs(Model):
     operations_per_year: NonNegativeFloat = Field(default=0.0, description="running cost: staff, support")
 
 
+class Calibration(Model):
+    """Where a calibrated candidate's design parameters came from (written by ``evalkit calibrate``).
+
+    Its presence makes the candidate's simulated figures *calibrated* predictions in the evidence
+    record, rather than figures from assumed parameters.
+    """
+
+    run_id: str = Field(max_length=200, description="the run whose load test the parameters were fitted to")
+    multiples: tuple[PositiveFloat, ...] = Field(min_length=1, description="the load multiples fitted")
+    fitted: tuple[str, ...] = Field(default=(), description="the parameters that were fitted")
+    fit: str = Field(default="", max_length=500, description="fit quality, in words")
+    verified: bool = Field(default=False, description="whether a held-out measurement checked the prediction")
+
+
 class _CandidateBase(Model):
     name: CandidateName
     description: str = Field(default="", max_length=4000)
+    calibration: Calibration | None = Field(
+        default=None, description="set by `evalkit calibrate`: the parameters were fitted to a measurement"
+    )
     exception_automation: Fraction = Field(
         default=0.0, ge=0, le=1, description="share of human exception handling the platform automates (seed: 0.7)"
     )

@@ -56,3 +56,11 @@ def test_record_and_calibrated_study_say_where_the_parameters_came_from() -> Non
     assert parameters.engine_workers == 3  # type: ignore[union-attr]
     assert "calibrated from run run-1" in calibrated.candidate("Engine").description
     assert text.startswith("# Calibrated study")
+    # the candidate says it is calibrated, so its simulated figures are "calibrated" evidence
+    from evalkit.analysis.evidence import evidence_kind
+
+    calibration = calibrated.candidate("Engine").calibration
+    assert calibration is not None and calibration.run_id == "run-1" and calibration.multiples == (1.0, 1.5, 2.0)
+    assert not calibration.verified and set(calibration.fitted) == {"engine_workers", "dispatch_time"}
+    assert evidence_kind(calibrated, "Engine", "sim") == "calibrated"
+    assert evidence_kind(study, "Engine", "sim") == "simulated"
