@@ -99,17 +99,40 @@ def register(app: typer.Typer) -> None:
     def command(
         run_dir: Path = typer.Argument(..., help="A run directory (runs/<run-id>)."),
         scorecard: Path | None = typer.Option(
-            None, "--scorecard", help="Score by this scorecard file instead of the run's own."
+            None, "--scorecard", help="Score by this scorecard file instead of the run's own (a what-if)."
+        ),
+        study: Path | None = typer.Option(
+            None, "--study", help="Score under this edited study (SLOs, assessments, costs…): a what-if."
+        ),
+        name: str | None = typer.Option(
+            None, "--as", help="Name of the what-if: written to RUN/what-if/NAME/, the run's own scorecard is kept."
         ),
     ) -> None:
-        """Analyse and score a run's results; print the matrix and write scorecard.json."""
+        """Analyse and score a run's results; print the matrix and write scorecard.json (or a what-if beside it)."""
         from rich.console import Console
 
         from evalkit.scoring import score_run
+        from evalkit.scoring.what_if import score_what_if
         from evalkit.store import open_run
 
         run = open_run(run_dir)
-        scored = score_run(run, scorecard=scorecard)
         console = Console(width=160)
+        what_if = (
+            study is not None
+            or name is not None
+            or (scorecard is not None and scorecard.resolve() != run.scorecard_path.resolve())
+        )
+        if what_if:
+            # Never over the run's own scorecard: a different yardstick is a named child of the run.
+            label = name or (
+                scorecard.stem if scorecard is not None else study.stem if study is not None else "what-if"
+            )
+            scored, folder = score_what_if(run, study or run.study_path, scorecard, label)
+            print_scored(scored, console)
+            console.print(
+                f"wrote {folder / 'scorecard.json'} (what-if of {run.run_id}; the run's own is kept)", markup=False
+            )
+            return
+        scored = score_run(run, scorecard=scorecard)
         print_scored(scored, console)
         console.print(f"wrote {run.scored_path}", markup=False)

@@ -65,12 +65,20 @@ def format_latency_axis(ax: Axes, log: bool) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_duration(value) if value > 0 else "0"))
 
 
-def _multiple_axis(ax: Axes, multiples: Sequence[float]) -> None:
+def _multiple_axis(ax: Axes, multiples: Sequence[float], rates: Mapping[float, str] | None = None) -> None:
+    """Ticks at the multiples tested; each also names its arrival rate in the study's unit when known."""
     if multiples:
-        ax.set_xticks(sorted(set(multiples)))
-        ax.set_xticklabels([f"{m:g}x" for m in sorted(set(multiples))])
+        ticks = sorted(set(multiples))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{m:g}x\n{rates[m]}" if rates and m in rates else f"{m:g}x" for m in ticks])
         ax.set_xlim(min(multiples) - 0.25, max(multiples) + 0.25)
-    ax.set_xlabel("load multiple of today's peak")
+    ax.set_xlabel("load multiple of today's peak" + (" and the rate it means" if rates else ""))
+
+
+def rates_of(data: Mapping[str, Any]) -> dict[float, str]:
+    """multiple -> its arrival rate in the study's unit (``2x`` -> ``4,000/h``), from the assumptions record."""
+    found = data.get("assumptions") or {}
+    return {float(m["multiple"]): m["display"] for m in found.get("multiples", ())}
 
 
 def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-") -> None:
@@ -145,7 +153,13 @@ def _mark_sustainable(ax: Axes, analysis: Data, tint: str) -> None:
 
 
 def performance_chart(
-    key: str, name: str, analyses: Sequence[Data], tint: str, slo: float | None, limits: tuple[float, float, bool]
+    key: str,
+    name: str,
+    analyses: Sequence[Data],
+    tint: str,
+    slo: float | None,
+    limits: tuple[float, float, bool],
+    rates: Mapping[float, str] | None = None,
 ) -> Markup:
     """p95 cycle time against load multiple for one candidate: sim band, measured points, SLO, max sustainable."""
     with figure(PANEL[0], PANEL[1] + 0.45) as fig:
@@ -161,7 +175,7 @@ def performance_chart(
             ax.axhline(slo, color=SLO_COLOUR, linestyle="--", linewidth=1.1, label=f"SLO p95 {format_duration(slo)}")
         format_latency_axis(ax, limits[2])
         ax.set_ylim(limits[0], limits[1])
-        _multiple_axis(ax, multiples)
+        _multiple_axis(ax, multiples, rates)
         ax.set_ylabel("p95 cycle time")
         if not any(a["source"] == "load" for a in analyses):
             ax.text(0.98, 0.04, "not load-tested", transform=ax.transAxes, ha="right", fontsize=7.5, color="#5F6368")

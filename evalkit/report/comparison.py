@@ -91,10 +91,10 @@ def _criteria_basis(labels: list[str], datas: list[Data], strict: bool) -> dict[
         w.keys() == weights[0].keys() and all(abs(w[c] - weights[0][c]) < 1e-9 for c in w) for w in weights
     )
     if same:
-        return {"mode": "full", "criteria": list(weights[0]), "weights": weights[0], "dropped": {}}
+        return {"mode": "full", "criteria": list(weights[0]), "weights": weights[0], "dropped": {}, "name": names.pop()}
     shared = [c for c in weights[0] if all(c in w for w in weights)]
     described = "; ".join(
-        f"{label}: {d['provenance']['scorecard_name']} ({', '.join(_weights(d))})"
+        f"{label}: {d['provenance']['scorecard_name']} ({', '.join(f'{c} {w:.0%}' for c, w in _weights(d).items())})"
         for label, d in zip(labels, datas, strict=True)
     )
     if not shared:

@@ -99,7 +99,9 @@ def _charts(data: Mapping[str, Any], rows: list[dict[str, Any]], colours: dict[s
     analyses = [a for c in data["candidates"] for a in c["performance"]]
     limits = charts.latency_limits(analyses, slo)
     performance = {
-        c["name"]: charts.performance_chart(f"p95-{i}", c["name"], c["performance"], colours[c["name"]], slo, limits)
+        c["name"]: charts.performance_chart(
+            f"p95-{i}", c["name"], c["performance"], colours[c["name"]], slo, limits, charts.rates_of(data)
+        )
         for i, c in enumerate(data["candidates"])
         if c["performance"]
     }

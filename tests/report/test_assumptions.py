@@ -81,3 +81,11 @@ def test_weights_that_do_not_sum_to_100_are_warned_with_the_shares(claims: Score
 def test_the_markdown_states_the_peak_in_the_study_unit(claims: ScoredStudy) -> None:
     text = render_markdown(claims)
     assert "3.33/h" in text and "13.3/h" in text
+
+
+def test_every_chart_axis_of_multiples_also_shows_the_rate() -> None:
+    html = render_scorecard(small_study())  # order-fulfillment assumptions: 10/s at 1x
+    performance = html[html.index('id="performance"') : html.index('id="kpis"')]
+    assert "and the rate it means" in performance
+    for rate in ("10/s", "20/s", "40/s"):
+        assert rate in performance, rate
