@@ -31,7 +31,7 @@ from evalkit.analysis.curves import Cell, Curve, build_curves
 from evalkit.analysis.degradation import Degradation, classify_curve
 from evalkit.analysis.evidence import EvidenceChoice, choose_evidence, evidence_kind
 from evalkit.analysis.faults import fault_impacts
-from evalkit.analysis.lookup import MetricValue, format_value, missing, read_metric
+from evalkit.analysis.lookup import Draw, MetricValue, format_value, missing, read_metric
 from evalkit.analysis.model_error import model_vs_measured
 from evalkit.analysis.sustainable import Sustainable, judge_cell, max_sustainable
 from evalkit.analysis.usl import fit_usl
@@ -52,6 +52,10 @@ from evalkit.study import Study
 __all__ = ["SourceAnalysis", "CandidateAnalysis", "Analysis", "analyse", "BASELINE"]
 
 BASELINE = "baseline"
+#: Verdicts one noisy window must not decide alone. The degradation class is a shape fitted to one
+#: point per multiple, and a busy machine bends it (issue 15 §3); the sustainable multiple of a live
+#: measurement stays the measurement's (judged conservatively, evalkit.analysis.evidence).
+UNCONFIRMED_VERDICTS = ("degradation_class",)
 SourceChoice = Literal["sim", "load", "best"]
 _FAULT_RESULT_METRIC = {
     "recovery_time": "recovery_time",
@@ -160,8 +164,26 @@ class Analysis:
             if choice in found.sources:
                 answer = read_metric(self, found.sources[choice], metric, at_multiple)
                 if not answer.missing:
-                    return answer
+                    return self._confirmed(found, choice, metric, at_multiple, answer)
         return answer
+
+    def _confirmed(
+        self, found: CandidateAnalysis, source: str, metric: str, at_multiple: float | None, answer: MetricValue
+    ) -> MetricValue:
+        """A verdict resting on one short window per multiple is *unconfirmed* where the replicated
+        simulation disagrees: the simulation decides, and the note (and a warning) says so."""
+        if metric not in UNCONFIRMED_VERDICTS or source != "load" or "sim" not in found.sources:
+            return answer
+        if found.sources[source].curve.replications >= 2 or found.sources["sim"].curve.replications < 2:
+            return answer
+        simulated = read_metric(self, found.sources["sim"], metric, at_multiple)
+        if simulated.missing or simulated.value == answer.value:
+            return answer
+        note = (
+            f"unconfirmed: the measured {answer.display} rests on one window per multiple; "
+            f"the replicated simulation ({simulated.display}) decides"
+        )
+        return replace(simulated, note="; ".join(n for n in (note, simulated.note) if n))
 
     def _fault_metric(
         self, found: CandidateAnalysis, metric: str, multiple: float | None, scenario: str | None, source: SourceChoice
@@ -189,7 +211,7 @@ class Analysis:
         note = f"{curve.scenario} at {at:g}x" + ("" if scenario else " (worst fault)")
         if math.isinf(estimate.mean):
             return MetricValue(metric, math.inf, math.inf, math.inf, curve.source, "not recovered", note)
-        draw = "t" if estimate.has_interval and estimate.high > estimate.low else "fixed"
+        draw: Draw = "t" if estimate.has_interval and estimate.high > estimate.low else "fixed"
         return MetricValue(
             metric, estimate.mean, estimate.low, estimate.high, curve.source,
             format_value(metric, estimate.mean), note, draw, estimate.n - 1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalkit.analysis import analyse
+from evalkit.analysis import Analysis, analyse
 from evalkit.errors import RunStoreError
 from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
@@ -69,6 +69,19 @@ def _has_target(study: Study, name: str) -> bool:
     return any(c.name == name and c.target is not None for c in study.candidates)
 
 
+def unconfirmed(analysis: Analysis) -> list[str]:
+    """Warnings for measured verdicts on one window per multiple that the simulation overruled."""
+    from evalkit.analysis.core import UNCONFIRMED_VERDICTS
+
+    found = []
+    for name in analysis.candidates:
+        for metric in UNCONFIRMED_VERDICTS:
+            value = analysis.metric(name, metric)
+            if value.note.startswith("unconfirmed"):
+                found.append(f"{name}: {metric}: {value.note}; replicate the load stages to confirm it")
+    return found
+
+
 def _rate_unit(study_path: Path) -> str:
     """The unit the study wrote its peak in (``/h`` for ``2000/h``), read from the run's study file."""
     import yaml
@@ -97,17 +110,18 @@ def score_run(run: RunDirectory, *, scorecard: str | Path | None = None) -> Scor
         raise RunStoreError(f"{run.path}: no results to score yet (results.csv is missing or empty)")
     from evalkit.scoring.core import score
 
+    analysis = analyse(study, table)
     scored = score(
         study,
         card,
-        analyse(study, table),
+        analysis,
         provenance=provenance_of(run, manifest, study, card, table, scorecard_file),
         scorecard_file=str(scorecard_file),
     )
     scored = scored.model_copy(
         update={
             "assumptions": assumptions(study, card, _rate_unit(run.study_path)),
-            "warnings": [*scored.warnings, *surprises(card, scored.candidates)],
+            "warnings": [*scored.warnings, *unconfirmed(analysis), *surprises(card, scored.candidates)],
         }
     )
     write_scored_study(scored, run.scored_path)

@@ -104,7 +104,7 @@ def score_what_if(run: Any, study_file: Path, scorecard_file: Path | None, name:
     from evalkit.scorecard_data import write_scored_study
     from evalkit.scoring.assumptions import assumptions, surprises
     from evalkit.scoring.core import score
-    from evalkit.scoring.run import _rate_unit, provenance_of
+    from evalkit.scoring.run import _rate_unit, provenance_of, unconfirmed
     from evalkit.study import load_study_with_scorecard
 
     name = what_if_name(name)
@@ -130,11 +130,12 @@ def score_what_if(run: Any, study_file: Path, scorecard_file: Path | None, name:
             "notes": [*provenance.notes, *notes],
         }
     )
-    scored = score(study, card, analyse(study, table), provenance=provenance, scorecard_file=str(card_file))
+    analysis = analyse(study, table)
+    scored = score(study, card, analysis, provenance=provenance, scorecard_file=str(card_file))
     scored = scored.model_copy(
         update={
             "assumptions": assumptions(study, card, _rate_unit(study_file)),
-            "warnings": [*scored.warnings, *surprises(card, scored.candidates)],
+            "warnings": [*scored.warnings, *unconfirmed(analysis), *surprises(card, scored.candidates)],
         }
     )
     write_scored_study(scored, folder / "scorecard.json")

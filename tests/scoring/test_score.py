@@ -391,3 +391,26 @@ def test_a_tie_is_said_to_be_one() -> None:
     assert scored.robustness.smaa is not None
     # Assessor spread is drawn independently per candidate, so the twins split P(best) about evenly.
     assert scored.robustness.smaa.p_best[twin.name] == pytest.approx(0.5, abs=0.03)
+
+
+def test_a_measured_degradation_class_on_one_window_is_unconfirmed_and_the_simulation_decides() -> None:
+    """Issue 15 §3: a live measurement with one short window per multiple that reads "exponential"
+    while the replicated simulation reads "linear" must not knock the candidate out on its own."""
+    from evalkit.scoring.run import unconfirmed
+
+    live = _live(STUDY)
+    parts = []
+    for candidate in STUDY.candidates:
+        parts.append(shape_rows(Shape(p95=linear(0.5, 0.1)), candidate=candidate.name, design=candidate.design))
+        noisy = Shape(p95=exponential(0.05, 1.0))  # 0.14 s at 1x .. 2.7 s at 4x: under the SLO, but "exponential"
+        parts.append(
+            shape_rows(noisy, candidate=candidate.name, design=candidate.design, source="load", replications=1)
+        )  # fmt: skip
+    analysis = analyse(live, shape_table(*parts))
+    name = STUDY.candidates[0].name
+    assert analysis.metric(name, "degradation_class", source="load").value == 2  # the window alone says exponential
+    found = analysis.metric(name, "degradation_class")
+    assert found.value == 0 and found.source == "sim" and found.note.startswith("unconfirmed")
+    assert any("degradation_class: unconfirmed" in w for w in unconfirmed(analysis))
+    scored = _score(CARD, shape_table(*parts), study=live)
+    assert not any("exponential" in reason for c in scored.candidates for reason in c.knockout_reasons)
