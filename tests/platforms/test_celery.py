@@ -1,6 +1,6 @@
 """Celery 5 + Flower, really: the load harness against a live engine whose capacity is known.
 
-The worker has 4 slots and the one-step workflow is a task sleeping 0.25 s, so the engine
+The worker has 8 slots and the one-step workflow is a task sleeping 0.5 s, so the engine
 completes at most 16 workflows per second. Stages at 4/s and 32/s (``harness.py``).
 """
 
@@ -13,7 +13,7 @@ import pytest
 from harness import check_stages, run_two_stages
 
 pytestmark = [pytest.mark.timeout(180)]
-SLOTS, TASK_TIME = 4, 0.25
+SLOTS, TASK_TIME = 8, 0.5
 
 
 def test_celery_counts_saturation_failures_and_back_pressure(celery_kit: ModuleType, tmp_path: Path) -> None:
