@@ -11,6 +11,7 @@ from report_builders import GOLDEN, XSS_NAME, updating_golden
 
 from evalkit.report import SECTIONS, render_markdown, render_scorecard
 from evalkit.report.environment import html_environment
+from evalkit.report.weights import script_hash
 from evalkit.scorecard_data import ScoredStudy
 
 
@@ -58,9 +59,15 @@ def test_recommendation_states_winner_score_probability_and_flip(small_html: str
 def test_self_contained_with_a_strict_content_security_policy(large_html: str) -> None:
     found = tags(large_html)
     csp = [a["content"] for t, a in found if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
-    assert csp and "default-src 'none'" in csp[0] and "script-src" not in csp[0]
+    assert csp and "default-src 'none'" in csp[0] and "connect-src 'none'" in csp[0]
+    # Exactly one script may run (issue 15 §7): the weights panel's, allowed by its SHA-256 hash.
+    allowed = re.findall(r"script-src ([^;]+);", csp[0])
+    (inline,) = re.findall(r"<script>(.*?)</script>", large_html, flags=re.S)
+    assert allowed == [script_hash(inline)] and "unsafe-inline" not in allowed[0]
+    scripts = [a for t, a in found if t == "script"]
+    assert scripts == [{"type": "application/json", "id": "weights-data"}, {}]  # data block, then the hashed code
     names = {t for t, _ in found}
-    assert not names & {"script", "link", "img", "iframe", "object", "embed", "base", "form"}
+    assert not names & {"link", "img", "iframe", "object", "embed", "base", "form"}
     assert not [a for _, a in found for key in a if key.startswith("on")]  # no inline event handlers
     # The only URLs are XML namespace names, which browsers never fetch.
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", large_html))
@@ -71,8 +78,10 @@ def test_self_contained_with_a_strict_content_security_policy(large_html: str) -
 
 def test_hostile_candidate_name_is_escaped_everywhere(large_html: str, large: ScoredStudy) -> None:
     assert XSS_NAME in [c.name for c in large.candidates]
-    assert "<script" not in large_html.lower()
+    assert "<script>alert" not in large_html.lower() and "</script>alert" not in large_html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in large_html
+    data = large_html[large_html.index('id="weights-data">') : large_html.index("</script>")]
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in data  # JSON-escaped in the data block
     markdown = render_markdown(large)
     assert "<script" not in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
 
