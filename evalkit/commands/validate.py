@@ -70,6 +70,8 @@ def register(app: typer.Typer) -> None:
                     print(terminal_safe(f"{path}: {line}"))
             except InputError as error:  # a StudyError, or a target a run would refuse
                 failed += 1
-                print(f"evalkit: error: {error}", file=sys.stderr)
+                # Every problem of the file, one per line, in file order (not the first and "3 more").
+                for line in getattr(error, "problems", None) or [str(error)]:
+                    print(terminal_safe(f"evalkit: error: {line}"), file=sys.stderr)
         if failed:
             raise typer.Exit(2)

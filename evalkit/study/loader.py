@@ -179,9 +179,9 @@ def _validate(model: type[ModelT], data: dict[str, Any], lines: LineMap, file: P
         path, message = _message(first, model)
         more = failure.error_count() - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise StudyError(
-            message + suffix, file=file, line=_line_for(lines, path), field=format_field(path) or None
-        ) from None
+        error = StudyError(message + suffix, file=file, line=_line_for(lines, path), field=format_field(path) or None)
+        error.problems = _every_problem([_message(e, model) for e in errors], lines, file)  # type: ignore[attr-defined]
+        raise error from None
 
 
 def _raise_problems(problems: list[Problem], lines: LineMap, file: Path) -> None:
@@ -189,7 +189,19 @@ def _raise_problems(problems: list[Problem], lines: LineMap, file: Path) -> None
         path, message = problems[0]
         more = len(problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise StudyError(message + suffix, file=file, line=_line_for(lines, path), field=format_field(path))
+        error = StudyError(message + suffix, file=file, line=_line_for(lines, path), field=format_field(path))
+        error.problems = _every_problem(problems, lines, file)  # type: ignore[attr-defined]
+        raise error
+
+
+def _every_problem(problems: list[Problem], lines: LineMap, file: Path) -> list[str]:
+    """Every problem as its own one-line ``file:line: field: message``, in file order (``evalkit validate``)."""
+    found = [
+        StudyError(message, file=file, line=_line_for(lines, path), field=format_field(path) or None)
+        for path, message in problems
+    ]
+    ordered = sorted(found, key=lambda e: (e.line is None, e.line or 0))
+    return list(dict.fromkeys(e.one_line() for e in ordered))
 
 
 def _read(path: Path) -> tuple[dict[str, Any], LineMap]:
