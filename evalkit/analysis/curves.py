@@ -130,7 +130,7 @@ def build_curves(summary: pd.DataFrame) -> dict[tuple[str, str, str], Curve]:
         return curves
     keys = ["candidate", "source", "scenario"]
     for (candidate, source, scenario), group in summary.groupby(keys, sort=True):
-        cells = tuple(_cell(multiple, rows) for multiple, rows in group.groupby("multiple", sort=True))
+        cells = tuple(_cell(float(multiple), rows) for multiple, rows in group.groupby("multiple", sort=True))
         design = str(group["design"].iloc[0])
         curves[(str(candidate), str(source), str(scenario))] = Curve(
             str(candidate), design, str(source), str(scenario), cells

@@ -87,11 +87,14 @@ def fit_usl(multiples: np.ndarray, throughput: np.ndarray) -> UslFit | None:
     falls = bool(x[np.argmax(n)] < (1.0 - RETROGRADE_DROP) * x.max())
     retrograde = bool(kappa > _KAPPA_FLOOR and falls)
     peak = math.sqrt((1.0 - sigma) / kappa) if clear_kappa or retrograde else None
-    return UslFit(
-        sigma=float(sigma),
-        kappa=float(kappa),
-        lambda_=float(lambda_),
-        peak_multiple=peak,
-        r_squared=_r_squared(x, usl(n, lambda_, sigma, kappa)),
-        retrograde=retrograde,
+    # "lambda" is the field's name in scorecard.json (a Python keyword, hence the model's alias).
+    return UslFit.model_validate(
+        {
+            "sigma": float(sigma),
+            "kappa": float(kappa),
+            "lambda": float(lambda_),
+            "peak_multiple": peak,
+            "r_squared": _r_squared(x, usl(n, lambda_, sigma, kappa)),
+            "retrograde": retrograde,
+        }
     )

@@ -90,7 +90,7 @@ class Routes:
         return float(found.mean()) if found is not None else 0.0
 
 
-def _taken(routing: Routing, index: int, successors: tuple[int, ...], rng: np.random.Generator, draws: int) -> dict:  # type: ignore[type-arg]
+def _taken(routing: Routing, index: int, successors: tuple[int, ...], rng: np.random.Generator, draws: int) -> dict:
     """For each successor, the draws whose decision (if any) sends it a live token.
 
     The vectorised form of ``evalkit.design.routing.chosen_branches``: exclusive picks one branch

@@ -97,7 +97,7 @@ def analytic_disagreements(table: ResultTable, tolerance: float = 0.20, against:
     simulated = other.groupby(["candidate", "multiple", "metric"])["value"].mean()
     found = []
     for key, cell in analytic.groupby(["candidate", "multiple"]):
-        candidate, multiple = str(key[0]), float(key[1])  # type: ignore[index, arg-type]
+        candidate, multiple = str(key[0]), float(key[1])
         values = dict(zip(cell["metric"], cell["value"], strict=True))
         if not _below_knee(values, simulated, candidate, multiple):
             continue

@@ -65,12 +65,12 @@ def surge_cycle_time(
     return CycleTime(mean, p50, p95, p99)
 
 
-def _rates(study: Study, multiple: float):  # type: ignore[no-untyped-def]
+def _rates(study: Study, multiple: float):
     traffic = study.traffic
     return lambda t: traffic.peak_rate * multiple * traffic.profile.share(float(t))
 
 
-def _fluid_backlog(rate_of, capacity: float, edges: np.ndarray, steps: int = 2000) -> list[float]:  # type: ignore[no-untyped-def]
+def _fluid_backlog(rate_of, capacity: float, edges: np.ndarray, steps: int = 2000) -> list[float]:
     """Fluid backlog (workflows) at the middle of each slice, integrated from time 0."""
     times = np.linspace(0.0, float(edges[-1]), steps + 1)
     step = times[1] - times[0]

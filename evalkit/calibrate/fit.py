@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize  # type: ignore[import-untyped]
+from scipy import optimize
 
 from evalkit.analytic.cell import arrival_rate, routes_of, saturation_multiple
 from evalkit.analytic.cycle import GRID_SIZE, cycle_time

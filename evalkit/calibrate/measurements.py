@@ -47,5 +47,5 @@ def measured_stages(table: ResultTable, candidate: str, source: str = "load") ->
     stages = []
     for multiple, group in rows.groupby("multiple", sort=True):
         means = group.groupby("metric")["value"].mean()
-        stages.append(Stage(float(multiple), {str(k): float(v) for k, v in means.items()}))  # type: ignore[arg-type]
+        stages.append(Stage(float(multiple), {str(k): float(v) for k, v in means.items()}))
     return stages

@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         print(f"wrote {study_out}")
 
 
-def _print(record: dict) -> None:  # type: ignore[type-arg]
+def _print(record: dict) -> None:
     print(f"{record['candidate']} ({record['design']}): {record['provenance']}")
     for p in record["parameters"]:
         low, high = p["interval_95"]

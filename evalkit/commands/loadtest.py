@@ -130,8 +130,17 @@ def register(app: typer.Typer) -> None:
         ),
         join_timeout: float = typer.Option(60.0, "--join-timeout", help="Seconds the master waits for its workers."),
         poll: bool = typer.Option(False, "--poll", help="Reference platforms: poll for completion instead of waiting."),
+        allow_env: list[str] | None = typer.Option(
+            None, "--allow-env", help="Let targets read this environment variable (besides EVALKIT_SECRET_*)."
+        ),
+        allow_host: list[str] | None = typer.Option(
+            None, "--allow-host", help="Allow this link-local or metadata target host (repeatable)."
+        ),
     ) -> None:
         """Load-test candidates with an open stream of workflow starts at multiples of peak."""
+        from evalkit.load.targets import allow
+
+        allow(allow_env or (), allow_host or ())  # before anything reads a target (children inherit it)
         from rich.console import Console
 
         from evalkit.load import FleetConfig, plan_stages

@@ -72,6 +72,12 @@ def register(app: typer.Typer) -> None:
         resume: str | None = typer.Option(None, "--resume", help="Continue the run with this id."),
         seed: int | None = typer.Option(None, "--seed", help="Override the study's seed."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+        allow_env: list[str] | None = typer.Option(
+            None, "--allow-env", help="Let targets read this environment variable (besides EVALKIT_SECRET_*)."
+        ),
+        allow_host: list[str] | None = typer.Option(
+            None, "--allow-host", help="Allow this link-local or metadata target host (repeatable)."
+        ),
         yes_big: bool = typer.Option(
             False, "--yes-big", help="Run a study over the size limits (see `evalkit validate` for its estimate)."
         ),
@@ -86,6 +92,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run a whole study: validate, simulate, load-test, analyse, score and render."""
+        from evalkit.load.targets import allow
+
+        allow(allow_env or (), allow_host or ())  # before anything reads a target (children inherit it)
         import os
 
         from evalkit.errors import InputError

@@ -29,6 +29,7 @@ import numpy as np
 
 from evalkit.analysis import Analysis
 from evalkit.analysis.curves import Curve
+from evalkit.analysis.evidence import evidence_kind
 from evalkit.design import design_spec
 from evalkit.scorecard_data import CostBreakdown, IntegrationView
 from evalkit.study import Study
@@ -77,11 +78,11 @@ def _busy_by_multiple(units: dict[str, int], curve: Curve) -> list[tuple[float, 
 def busy_workers(analysis: Analysis, candidate: Candidate, target: float) -> tuple[float | None, str]:
     """Busy orchestration workers at the target multiple, and how they were obtained."""
     found = analysis.candidate(candidate.name)
-    performance = found and (found.performance("sim") or found.performance("load"))
+    performance = found.performance("best") if found is not None else None  # the evidence, decided once
     if performance is None:
         return None, "no results"
     points = _busy_by_multiple(orchestration_units(analysis.study, candidate), performance.curve)
-    source = performance.curve.source
+    source = evidence_kind(analysis.study, candidate.name, performance.curve.source)
     for multiple, busy, saturated in points:
         if math.isclose(multiple, target) and not saturated:
             return busy, f"{source} utilisation at {target:g}x"

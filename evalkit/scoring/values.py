@@ -117,7 +117,9 @@ def _study_metric(study: Study, candidate: Candidate, costed: Costed, metric: st
 
 
 def _measured_sampler(function: ValueFunction, raw: MetricValue) -> Sampler:
-    value, low, high = raw.value, raw.low, raw.high
+    # Only figures that exist are sampled (a missing one draws NaN elsewhere).
+    value = math.nan if raw.value is None else float(raw.value)
+    low, high = raw.low, raw.high
 
     def draw(rng: np.random.Generator, size: int) -> np.ndarray:
         if raw.draw == "t" and raw.dof and low is not None and high is not None:

@@ -67,7 +67,7 @@ def plan_cells(
     if count < 1:
         raise InputError(f"replications must be at least 1, got {count}")
     baseline = _multiples(study.traffic.multiples if multiples is None else multiples)
-    scenarios = [(BASELINE, baseline)]
+    scenarios: list[tuple[str, Sequence[float]]] = [(BASELINE, baseline)]
     if include_faults:
         scenarios += [(fault.name, fault.multiples) for fault in study.faults]
     return [
@@ -118,7 +118,7 @@ def run_cell(study: Study, cell: SimCell) -> list[Observation]:
     )
 
 
-def _find_candidate(study: Study, name: str):  # type: ignore[no-untyped-def]
+def _find_candidate(study: Study, name: str):
     try:
         return study.candidate(name)
     except KeyError:

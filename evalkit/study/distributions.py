@@ -62,7 +62,7 @@ class ExponentialDistribution(_Spec):
     """Memoryless durations with the given mean (the M in M/M/c); cv = 1."""
 
     dist: Literal["exponential"]
-    mean: Duration = Field(gt=0, description="mean duration")  # type: ignore[assignment]
+    mean: Duration = Field(gt=0, description="mean duration")
 
     @property
     def variance(self) -> float:
@@ -76,7 +76,7 @@ class LognormalDistribution(_Spec):
     """Right-skewed durations given by their mean and coefficient of variation (sd / mean)."""
 
     dist: Literal["lognormal"]
-    mean: Duration = Field(gt=0, description="mean duration")  # type: ignore[assignment]
+    mean: Duration = Field(gt=0, description="mean duration")
     cv: PositiveFloat = Field(le=100, description="coefficient of variation: standard deviation / mean")
 
     @property

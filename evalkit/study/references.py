@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from evalkit.study.process_checks import check_process_graph, step_locations
-from evalkit.study.scorecard import Scorecard
+from evalkit.study.scorecard import Criterion, KnockOut, Scorecard
 from evalkit.study.study import Study
 
 __all__ = ["Problem", "check_study", "check_study_against_scorecard", "fault_components"]
@@ -162,7 +162,8 @@ def check_study_against_scorecard(study: Study, scorecard: Scorecard) -> list[Pr
                         )
                     )
     types = [p.name for p in study.workload.processes] if study.workload.mixed else []
-    for rule in (*scorecard.criteria, *scorecard.knockouts):
+    rules: list[Criterion | KnockOut] = [*scorecard.criteria, *scorecard.knockouts]
+    for rule in rules:
         workflow_type = (rule.metric or "").partition("@")[2]
         if workflow_type and workflow_type not in types:
             problems.append(
@@ -172,7 +173,7 @@ def check_study_against_scorecard(study: Study, scorecard: Scorecard) -> list[Pr
                 )
             )
     faults = [f.name for f in study.faults]
-    for rule in (*scorecard.criteria, *scorecard.knockouts):
+    for rule in rules:
         if rule.scenario is not None and rule.scenario not in faults:
             problems.append(
                 (
