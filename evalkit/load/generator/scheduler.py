@@ -1,7 +1,8 @@
 """The open-model arrival scheduler: one stage's intended starts, each on its own greenlet.
 
 The intended start times are drawn before the stage begins (``evalkit.load.arrivals``); the
-scheduler sleeps until each one and hands it to a greenlet from a bounded pool. It never waits
+scheduler sleeps until each one and hands it to a greenlet of a bounded set (``InFlight``: raw
+greenlets, which start for about half the cost of a ``gevent.pool`` member). It never waits
 for a workflow to finish before starting the next, so the target's speed cannot change the
 offered load. If the pool is full the arrival is *dropped* and counted; a start sent more than
 ``late_after`` seconds after its intended time is counted *late*. Beside it, a sampler records
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-import gevent.pool
+import gevent.event
 import numpy as np
 
 from evalkit.load.generator.client import WorkflowClient
@@ -52,6 +53,46 @@ def _every(interval: float, origin: float, until: float, action: Callable[[], No
             return  # woke up in the drain: nothing of the window left to see
         action()
         tick = max(tick + 1, math.ceil((time.monotonic() - origin) / interval))
+
+
+class InFlight:
+    """The workflows running now, each on a raw greenlet, at most ``limit`` of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running: set[Any] = set()
+        self._idle = gevent.event.Event()
+        self._idle.set()
+
+    def full(self) -> bool:
+        return len(self.running) >= self.limit
+
+    def spawn(self, function: Callable[..., None], *args: Any) -> None:
+        self._idle.clear()
+        self.running.add(gevent.spawn_raw(self._run, function, args))
+
+    def _run(self, function: Callable[..., None], args: tuple[Any, ...]) -> None:
+        try:
+            function(*args)
+        finally:
+            self._forget(gevent.getcurrent())
+
+    def _forget(self, greenlet: Any) -> None:
+        self.running.discard(greenlet)
+        if not self.running:
+            self._idle.set()
+
+    def join(self, timeout: float) -> None:
+        """Wait until every workflow has ended, or ``timeout`` seconds."""
+        self._idle.wait(timeout)
+
+    def kill(self, timeout: float) -> None:
+        """End every workflow still running (each records itself as given up on), waiting up to ``timeout``."""
+        for greenlet in list(self.running):
+            gevent.kill(greenlet)
+        self._idle.wait(timeout)
+        for greenlet in [g for g in self.running if g.dead]:  # killed before it ever ran
+            self._forget(greenlet)
 
 
 def _cpu_seconds() -> float:
@@ -94,7 +135,7 @@ def run_stage(
     recorder = StageRecorder(spec.warmup, spec.warmup + spec.window, spec.sample_interval)
     if spec.record_samples:
         recorder.samples = []
-    pool = gevent.pool.Pool(spec.max_in_flight)
+    pool = InFlight(spec.max_in_flight)
     quiet_collector()
     origin = time.monotonic() + _LEAD
     arrivals_end = origin + spec.warmup + spec.window
@@ -116,7 +157,7 @@ def run_stage(
     gevent.sleep(max(arrivals_end - time.monotonic(), 0))
     recorder.generator_cpu = (_cpu_seconds() - cpu_before) / max(time.monotonic() - wall_before, 1e-9)
     pool.join(timeout=spec.drain)
-    pool.kill(block=True, timeout=5)
+    pool.kill(timeout=5)
     gevent.joinall(helpers, timeout=5)
     gevent.killall(helpers, timeout=5)  # a late sampler must not run on into the next stage
     if reference.get("before") and reference.get("after"):
@@ -131,7 +172,7 @@ def _offer(
     worker: int,
     offsets: np.ndarray,
     origin: float,
-    pool: gevent.pool.Pool,
+    pool: InFlight,
     recorder: StageRecorder,
     client: WorkflowClient,
     identity_rng: np.random.Generator,
