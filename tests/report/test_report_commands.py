@@ -66,7 +66,7 @@ def test_compare_lists_a_tuned_parameter(tmp_path: Path) -> None:
     assert result.stdout.strip() == str(output)
     html = output.read_text(encoding="utf-8")
     assert "study.candidates[Conductor Engine].parameters.engine_workers" in html
-    assert "All runs were scored with the same scorecard" in html
+    assert "Each run is scored with its own scorecard, and all are the same" in html
 
 
 def test_compare_strict_refuses_different_scorecards(tmp_path: Path) -> None:
@@ -111,7 +111,11 @@ def test_report_renders_a_real_scored_run(tmp_path: Path) -> None:
     result = evalkit("report", run_dir)
     assert result.returncode == 0, result.stderr
     html = (run_dir / "scorecard.html").read_text(encoding="utf-8")
-    assert 'id="recommendation"' in html and 'id="provenance"' in html and "<script" not in html
+    assert 'id="recommendation"' in html and 'id="provenance"' in html
+    assert html.count("<script") == 2  # the weights panel's data block and its hashed script, nothing else
+    # The Assumptions section comes from the run's own study: the peak in its unit, and the process drawn.
+    assert 'id="assumptions"' in html and "1x is today's peak" in html
+    assert 'class="process-map"' in html or "needs Graphviz" in html
 
 
 def test_compare_refuses_the_same_run_twice(tmp_path: Path) -> None:
