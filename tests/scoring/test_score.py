@@ -221,7 +221,9 @@ def test_cli_scores_by_another_scorecard(tmp_path: Path) -> None:
     )
     result = _evalkit("score", str(run.path), "--scorecard", str(other))
     assert result.returncode == 0, result.stderr
-    scored = read_scored_study(run.scored_path)
+    # Issue 15 §6: another scorecard is a what-if beside the run; the run's own scorecard is never overwritten.
+    assert not run.scored_path.exists()
+    scored = read_scored_study(run.path / "what-if" / "lenient" / "scorecard.json")
     assert scored.provenance.scorecard_name == "lenient" and scored.provenance.notes
     assert not any("sustain" in r for c in scored.candidates for r in c.knockout_reasons)
 
