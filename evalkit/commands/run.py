@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from evalkit.pipeline import RunOutcome
 
 __all__ = ["register"]
 
@@ -25,7 +29,7 @@ def _stage_advice(study: Path, quick: bool, seed: int | None) -> list[str]:
     return [f"warning: {line}" for line in stage_advice(effective.study)]
 
 
-def _summary(outcome) -> list[str]:  # type: ignore[no-untyped-def]
+def _summary(outcome: RunOutcome) -> list[str]:
     from evalkit.units import format_duration
 
     from .terminal import terminal_safe
