@@ -319,7 +319,7 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
                 stage_seconds=study.load.stage_duration,
             )
             fleet = FleetConfig(processes=options.load_processes, load_workers=options.load_workers)
-            run_load_test(plan, fleet, on_stage=committed, progress=reporter.substage)
+            run_load_test(plan, fleet, on_stage=committed, progress=reporter.substage, on_note=reporter.note)
 
 
 @contextmanager

@@ -212,9 +212,14 @@ def _run_all(
                 synchronous=synchronous,
             )
             if candidate.target is not None:
-                part = run_load_test(plan, fleet, progress=report)
+                part = run_load_test(plan, fleet, progress=report, on_note=progress.console.print)
             else:
                 with ReferencePlatform(run.study_path, candidate.name) as platform:
-                    part = run_load_test(replace(plan, base_url=platform.base_url), fleet, progress=report)
+                    part = run_load_test(
+                        replace(plan, base_url=platform.base_url),
+                        fleet,
+                        progress=report,
+                        on_note=progress.console.print,
+                    )
             table = table.concat(part) if len(table) else part
     return table

@@ -153,11 +153,13 @@ def run_load_test(
     *,
     on_stage: Callable[[LoadStage, list[Observation]], None] | None = None,
     progress: Callable[[str, float], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> ResultTable:
     """Load-test one candidate through the plan's stages on the fleet; return every stage's rows.
 
     ``on_stage`` receives each finished stage's rows (the pipeline commits them to its ledger);
-    ``progress`` receives ``(label, fraction)`` while a stage runs.
+    ``progress`` receives ``(label, fraction)`` while a stage runs; ``on_note`` receives lines the
+    user should read (a generator-limited stage and how to fix it), else they go to ``progress``.
     """
     fleet = fleet or FleetConfig()
     study, candidate, stages = plan.study, plan.candidate, plan.stages
@@ -207,8 +209,10 @@ def run_load_test(
             checks = check_thresholds(metrics, study.slo)
             _log_stage(out_dir, stage, record, metrics, [c.describe() for c in checks])
             advice = generator_advice(f"{candidate} {stage.label}", metrics)
-            if advice is not None and progress is not None:
-                progress(advice, 1.0)  # the stage measured the generator: say how to give it room
+            if advice is not None and on_note is not None:
+                on_note(advice)  # the stage measured the generator: say how to give it room
+            elif advice is not None and progress is not None:
+                progress(advice, 1.0)
             rows.extend(stage_rows)
             if on_stage is not None:
                 on_stage(stage, stage_rows)
