@@ -74,6 +74,8 @@ class StudyError(InputError):
         field: str | None = None,
     ) -> None:
         self.message = message
+        #: Every problem of the file, one line each in file order, when validation found several.
+        self.problems: list[str] = []
         self.file = str(file) if file is not None else None
         self.line = line
         self.field = field

@@ -60,7 +60,7 @@ class EngineProbe:
     @staticmethod
     def _alive(pids: Iterable[int]) -> list[Any]:
         try:
-            import psutil  # type: ignore[import-untyped]  # the platforms extra; no stubs there
+            import psutil  # the platforms extra; no stubs there
         except ImportError:
             return []
         alive = []
@@ -72,7 +72,7 @@ class EngineProbe:
         return alive
 
     def _tree(self) -> list[Any]:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         tree = []
         for process in self._processes:
@@ -83,7 +83,7 @@ class EngineProbe:
         return tree
 
     def _cpu_seconds(self) -> float:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         total = 0.0
         for process in self._tree():
@@ -95,7 +95,7 @@ class EngineProbe:
         return total
 
     def _memory(self) -> float:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         total = 0.0
         for process in self._tree():

@@ -40,12 +40,9 @@ class Draws:
         self._next = 0
         extra = streams.service.extra
         self._service = [Batch.of(step.service, extra) for step in plan.steps]
-        self._resolution = [
-            Batch.of(step.exception.resolution_time, extra)
-            if getattr(step.exception, "resolution_time", None) is not None
-            else None
-            for step in plan.steps
-        ]
+        # Only a step whose exceptions go to people has a resolution time to draw.
+        resolutions = [getattr(step.exception, "resolution_time", None) for step in plan.steps]
+        self._resolution = [Batch.of(time, extra) if time is not None else None for time in resolutions]
         self._coin = Batch.uniform(streams.exceptions.extra)
         self._duplicate = Batch.uniform(streams.routing.extra)
         self._route = Batch.uniform(streams.routing.extra)

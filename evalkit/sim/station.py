@@ -49,10 +49,10 @@ class OutageWatch(Protocol):
     def stall(self, flow: Any) -> None: ...
 
 
-class FifoQueue(deque):  # type: ignore[type-arg]
+class FifoQueue(deque):
     """A deque that answers ``pop(0)`` in constant time, as SimPy's queues are popped."""
 
-    def pop(self, index: int = -1) -> Any:  # type: ignore[override]
+    def pop(self, index: int = -1) -> Any:
         if index == 0:
             return self.popleft()
         if index == -1:
@@ -95,7 +95,7 @@ class Station(simpy.Resource):
         self._down_since = 0.0
 
     # SimPy's hooks: grant in FIFO order while up and a unit is free.
-    def _do_put(self, event: Request) -> None:  # type: ignore[override]
+    def _do_put(self, event: Request) -> None:
         if not self.down and len(self.users) < self._capacity:
             self.users[event] = None
             event.usage_since = self._env._now
@@ -127,13 +127,16 @@ class Station(simpy.Resource):
 
     def leave(self, request: Request | Grant) -> None:
         """Release a unit: the next request in line gets it now; the visit is measured."""
-        del self.users[request]
+        # Requests carry ``since`` and ``usage_since`` as attributes SimPy's types do not declare.
+        held: Any = request
+        users: dict[Any, None] = self.users
+        del users[held]
         if self.put_queue:
             self._trigger_put(None)
         self.served += 1
         now = self._env._now
-        since = request.since  # type: ignore[attr-defined]
-        start = request.usage_since
+        since: float = held.since
+        start: float = held.usage_since
         low, high = self.window_start, self.window_end
         if low <= since < high:
             self.wait_sum += start - since

@@ -22,6 +22,8 @@ while the loop's draws say so. Waits and gateways are steps whose attempt visits
 
 from __future__ import annotations
 
+from functools import partial
+
 from simpy.events import Process, Timeout
 
 from evalkit.design import START, StepPlan
@@ -99,7 +101,7 @@ class Walker:
             if verdict == SKIP:
                 edges = skip_edges(plan, target)
             else:
-                edges = edges_after(routing, plan, target, flow.route[target], lambda step=target: route(step, 1))
+                edges = edges_after(routing, plan, target, flow.route[target], partial(route, target, 1))
             if not edges:
                 return
             for successor, successor_live in edges[1:]:

@@ -180,7 +180,7 @@ def _validate(model: type[ModelT], data: dict[str, Any], lines: LineMap, file: P
         more = failure.error_count() - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         error = StudyError(message + suffix, file=file, line=_line_for(lines, path), field=format_field(path) or None)
-        error.problems = _every_problem([_message(e, model) for e in errors], lines, file)  # type: ignore[attr-defined]
+        error.problems = _every_problem([(tuple(p), m) for p, m in (_message(e, model) for e in errors)], lines, file)
         raise error from None
 
 
@@ -190,7 +190,7 @@ def _raise_problems(problems: list[Problem], lines: LineMap, file: Path) -> None
         more = len(problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         error = StudyError(message + suffix, file=file, line=_line_for(lines, path), field=format_field(path))
-        error.problems = _every_problem(problems, lines, file)  # type: ignore[attr-defined]
+        error.problems = _every_problem(problems, lines, file)
         raise error
 
 

@@ -76,8 +76,8 @@ class _Crew:
                 joined = len(self.runner.clients.ready)
                 raise WorkerLostError(f"only {joined} of {expected} load workers joined within {timeout:g} s")
             gevent.sleep(0.1)
-        joined = sorted((c.id for c in self.runner.clients.ready), key=self.runner.get_worker_index)
-        self.members = joined[:expected]  # a surplus worker is left idle, never given a share
+        ready: list[str] = sorted((c.id for c in self.runner.clients.ready), key=self.runner.get_worker_index)
+        self.members = ready[:expected]  # a surplus worker is left idle, never given a share
         for index, client in enumerate(self.members):
             self.runner.send_message("evalkit_spec", {"spec": self.spec.to_json(), "index": index}, client_id=client)
         self._wait(lambda: self.ready.issuperset(self.members), deadline + 30.0, "get ready")
