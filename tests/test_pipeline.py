@@ -271,3 +271,38 @@ def test_the_scorecard_s_numbers_are_what_a_hand_calculation_from_summary_csv_gi
     eligible = {c.name: totals[c.name] for c in scored.candidates if not c.knocked_out and c.name in totals}
     expected_winner = max(sorted(eligible), key=lambda name: eligible[name]) if eligible else None
     assert scored.winner == expected_winner
+
+
+def test_library_warnings_go_to_run_log_not_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import warnings
+
+    import evalkit.pipeline as pipeline
+
+    real = pipeline._score_and_render
+
+    def noisy(*args: object) -> None:
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=1)  # what numpy says on an empty cell
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_score_and_render", noisy)
+    outcome = run_study(TINY, RunOptions(quick=True, only="sim", workers=1, out=tmp_path))
+    captured = capsys.readouterr()
+    assert "Mean of empty slice" not in captured.err + captured.out
+    log = (outcome.run.logs_dir / "run.log").read_text(encoding="utf-8")
+    assert "warning: RuntimeWarning: Mean of empty slice" in log
+
+
+def test_a_study_with_its_own_scorecard_file_runs_end_to_end_load_included(tmp_path: Path) -> None:
+    """The run's copy names the run's scorecard, so the reference platforms start from it."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    card = Path(__file__).resolve().parents[1] / "scorecards" / "orchestration-platform.yaml"
+    (folder / "my-scorecard.yaml").write_bytes(card.read_bytes())
+    text = TINY.read_text(encoding="utf-8").replace("scorecard: orchestration-platform", "scorecard: my-scorecard.yaml")
+    (folder / "study.yaml").write_text(text, encoding="utf-8")
+    outcome = run_study(folder / "study.yaml", RunOptions(quick=True, only="load", workers=1, out=tmp_path / "runs"))
+    table = pd.read_csv(outcome.run.results_path)
+    assert set(table["source"]) == {"load"} and set(table["candidate"]) == {"Engine", "Mesh", "Fabric"}
+    assert outcome.scored is not None and outcome.scorecard_html is not None
