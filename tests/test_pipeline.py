@@ -251,7 +251,7 @@ def test_the_scorecard_s_numbers_are_what_a_hand_calculation_from_summary_csv_gi
     from evalkit.study import load_study_with_scorecard
 
     outcome = run_study(TINY, RunOptions(quick=True, only="sim", workers=2, out=tmp_path))
-    study, card = load_study_with_scorecard(outcome.run.study_path)
+    study, _ = load_study_with_scorecard(outcome.run.study_path)
     summary = pd.read_csv(outcome.run.summary_path)
     scored = outcome.scored
     assert scored is not None
