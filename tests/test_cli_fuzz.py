@@ -119,7 +119,9 @@ _WORDS = st.sampled_from(
 
 @settings(max_examples=80, deadline=None)
 @given(argv=st.lists(_WORDS, min_size=1, max_size=6))
-def test_arbitrary_arguments_never_end_in_a_traceback(argv: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_arbitrary_arguments_never_end_in_a_traceback(
+    argv: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     if argv[0] == "init":
         argv = [*argv, "--dir", str(tmp_path_factory.mktemp("init"))]
     assert _exit_code(argv) in ALLOWED

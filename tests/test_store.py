@@ -55,7 +55,9 @@ def test_a_study_with_its_own_scorecard_file_is_self_consistent_in_the_run(tmp_p
     folder = tmp_path / "study"
     folder.mkdir()
     (folder / "my-scorecard.yaml").write_bytes((ROOT / "scorecards" / "orchestration-platform.yaml").read_bytes())
-    text = STUDY.read_text(encoding="utf-8").replace("scorecard: orchestration-platform", "scorecard: my-scorecard.yaml")
+    text = STUDY.read_text(encoding="utf-8").replace(
+        "scorecard: orchestration-platform", "scorecard: my-scorecard.yaml"
+    )
     assert "my-scorecard.yaml" in text
     (folder / "study.yaml").write_text(text, encoding="utf-8")
     run = create_run(tmp_path / "runs", folder / "study.yaml")
@@ -77,9 +79,8 @@ def test_one_writer_per_run(tmp_path: Path) -> None:
     assert not run.is_being_written()
     with run.writing():
         assert run.is_being_written()
-        with pytest.raises(RunStoreError, match=rf"being written by evalkit process {os.getpid()}"):
-            with run.writing():
-                pass
+        with pytest.raises(RunStoreError, match=rf"being written by evalkit process {os.getpid()}"), run.writing():
+            pass
     assert not run.is_being_written()
 
 
@@ -184,9 +185,8 @@ def test_a_run_killed_while_writing_shows_as_interrupted(tmp_path: Path) -> None
     assert ready.wait(30)
     index.record(run, status="running")
     assert index.runs()[0]["status"] == "running"  # the writer is alive and holds the lock
-    with pytest.raises(RunStoreError, match=f"being written by evalkit process {process.pid}"):
-        with run.writing():
-            pass
+    with pytest.raises(RunStoreError, match=f"being written by evalkit process {process.pid}"), run.writing():
+        pass
     os.kill(process.pid, signal.SIGKILL)
     process.join(10)
     assert index.runs()[0]["status"] == "interrupted"  # the kernel freed the lock with the process
