@@ -73,6 +73,9 @@ RESULT_METRICS: Final[dict[str, str]] = {
     "polls_per_second": "1/s",
     "generator_cpu": "ratio",
     "generator_limited": "bool",
+    # The measurement's resolution: the round trip to the target, measured before the first stage
+    # (median of a few TCP connects, in study seconds). Stated beside latencies, never subtracted.
+    "client_resolution": "s",
 }
 
 #: Why a workflow on a live target ended in error, one ``errors_<class>`` count each (see

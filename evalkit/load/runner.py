@@ -30,7 +30,13 @@ from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.resources import probe_for
 from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
-from evalkit.load.targets import ResolvedTarget, check_reachable, check_target, resolve_target
+from evalkit.load.targets import (
+    ResolvedTarget,
+    check_reachable,
+    check_target,
+    connect_round_trip,
+    resolve_target,
+)
 from evalkit.load.thresholds import all_passed, check_thresholds
 from evalkit.results import Observation, ResultTable, observations
 from evalkit.study import Study
@@ -179,6 +185,7 @@ def run_load_test(
     resolved = resolve_target(study, candidate, plan.base_url, time_scale=time_scale, synchronous=plan.synchronous)
     check_target(resolved.target)  # variables, hosts: refused before anything is sent (evalkit.load.targets)
     check_reachable(resolved.target.base_url)
+    resolution = connect_round_trip(resolved.target.base_url) * resolved.time_scale
     timing = stage_timing(study, plan.stage_seconds)
     plans = _plans(study, stages, resolved)
     _check_request_caps(study, plans, timing)
@@ -196,6 +203,7 @@ def run_load_test(
             engine.start()  # a local kit's CPU and memory over the stage (evalkit.load.resources)
             record = _run_stage(running, stage_plan, stage, timing, progress)
             metrics = stage_metrics(record, time_scale=resolved.time_scale)
+            metrics["client_resolution"] = resolution
             metrics.update(engine.stop(record.counts["completed"] + record.counts["failed"]))
             stage_rows = observations(
                 source="load",

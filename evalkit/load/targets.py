@@ -23,9 +23,12 @@ Everything here is plain Python: the generator process (under gevent) and the ca
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import socket
+import statistics
+import time
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -312,6 +315,22 @@ def describe_targets(study: Study, environ: Mapping[str, str] | None = None) -> 
             note = f" (before a run: {error})"
         lines.append(f"target host: {host} ({candidate}){note}")
     return lines
+
+
+def connect_round_trip(base_url: str, samples: int = 7, timeout: float = 3.0) -> float:
+    """The median time to open a TCP connection to the target, in seconds: the resolution of
+    every latency this load test measures (a loopback target still costs a round trip)."""
+    parts = urlsplit(base_url)
+    address = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        try:
+            with socket.create_connection(address, timeout=timeout):
+                times.append(time.perf_counter() - started)
+        except OSError:
+            continue  # check_reachable has already said whether the target answers at all
+    return float(statistics.median(times)) if times else math.nan
 
 
 def check_reachable(base_url: str, timeout: float = 3.0) -> None:

@@ -50,6 +50,8 @@ def test_constant_rate_is_held_within_two_percent(serve, write_study_dict, tmp_p
     assert metrics["offered_rate"] == pytest.approx(150, rel=0.01)
     assert metrics["achieved_rate"] == pytest.approx(metrics["offered_rate"], rel=0.02)
     assert metrics["completed"] == metrics["started"] and metrics["dropped_starts"] == 0
+    # the loopback round trip, measured before the stage, is stated as the resolution (not subtracted)
+    assert 0 < metrics["client_resolution"] < 0.05 and metrics["client_resolution"] < metrics["cycle_time_p50"]
 
 
 def test_two_generator_processes_share_a_poisson_rate(serve, write_study_dict, tmp_path: Path) -> None:
