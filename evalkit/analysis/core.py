@@ -150,6 +150,10 @@ class Analysis:
             raise ScoringError(f"unknown analysis metric {metric!r}")
         found = self.candidates.get(candidate)
         if found is None:
+            inconclusive = self.inconclusive.get(candidate)
+            if inconclusive:
+                first = next((p.validity_note for p in inconclusive[0].curve if p.validity_note), "too few completions")
+                return missing(metric, f"every result is inconclusive: {first}")
             return missing(metric, "no results for this candidate")
         if metric in METRICS_FROM_FAULTS:
             return self._fault_metric(found, metric, at_multiple, scenario, source)

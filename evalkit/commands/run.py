@@ -37,7 +37,7 @@ def _summary(outcome: RunOutcome) -> list[str]:
     lines = [f"run: {outcome.run.path}  ({format_duration(outcome.seconds)})"]
     scored = outcome.scored
     if scored is not None:
-        lines.append(f"winner: {scored.winner or 'none (every candidate was knocked out)'}")
+        lines.append(f"winner: {scored.winner or 'none (every candidate is knocked out or has a missing score)'}")
         for candidate in scored.candidates:
             sustain = (
                 ", ".join(f"{p.evidence or p.source} {p.max_sustainable_display}" for p in candidate.performance)

@@ -54,6 +54,9 @@ def recommendation(data: Data) -> dict[str, Any]:
         "close_call": close_call(data, p_best, flip),
         "rationale": data["rationale"] or _composed_rationale(data, winner, runner_up),
         "knocked_out": [c for c in data["candidates"] if c["knocked_out"]],
+        "inconclusive": any(
+            a["max_sustainable_display"] == "inconclusive" for c in data["candidates"] for a in c["performance"]
+        ),
     }
 
 

@@ -129,3 +129,10 @@ def test_stage_advice_before_any_load(write_study) -> None:
     advice = stage_advice(study)
     assert advice and all("load.time_scale" in line or "stub" in line for line in advice)
     assert all("\n" not in line for line in advice)
+
+
+def test_a_candidate_with_only_inconclusive_results_says_why_its_figures_are_missing() -> None:
+    load = _load_rows(1.0, 0, 2, 3.0) + _load_rows(2.0, 0, 4, 3.0)
+    analysis = analyse(STUDY, shape_table(load))
+    found = analysis.metric("Conductor Engine", "max_sustainable_multiple")
+    assert found.missing and found.note.startswith("every result is inconclusive: 0 of 2 workflows completed")

@@ -38,3 +38,15 @@ def test_an_inconclusive_cell_shows_what_happened_and_the_fix_and_no_number() ->
 
 def test_a_page_with_only_conclusive_cells_has_no_validity_table() -> None:
     assert 'id="validity"' not in render_scorecard(small_study())
+
+
+def test_no_winner_for_want_of_evidence_is_not_called_a_knock_out() -> None:
+    data = small_study().model_dump(mode="json", by_alias=True)
+    data["winner"], data["winner_score"] = None, None
+    for candidate in data["candidates"]:
+        candidate["knocked_out"], candidate["knockout_reasons"] = False, []
+        candidate["performance"][0]["max_sustainable_display"] = "inconclusive"
+    html = render_scorecard(ScoredStudy.model_validate(data))
+    hero = html[html.index('class="hero"') : html.index('class="rationale"')]
+    assert "No candidate has a complete score" in hero and "knocked out" not in hero
+    assert "cells that are not evidence" in hero
