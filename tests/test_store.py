@@ -193,3 +193,17 @@ def test_a_run_killed_while_writing_shows_as_interrupted(tmp_path: Path) -> None
     with run.writing():  # and a resume may take it
         pass
     index.close()
+
+
+def test_atomic_writes_keep_the_usual_file_mode(tmp_path: Path) -> None:
+    from evalkit.files import write_atomically
+
+    previous = os.umask(0o022)
+    try:
+        target = tmp_path / "scorecard.html"
+        write_atomically(target, "<html></html>")
+        assert target.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+        assert target.read_text(encoding="utf-8") == "<html></html>"
+        assert [p.name for p in tmp_path.iterdir()] == ["scorecard.html"]  # no temporary left behind
+    finally:
+        os.umask(previous)
