@@ -19,14 +19,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PYTHON) -m evalkit run $(ARGS)
 
-## make test: lint, then the whole test suite (browser tests included)
-test: $(STAMP) browser graphviz
-	$(VENV)/bin/ruff check .
+## make test: lint (ruff, ruff format, mypy), then the whole test suite (browser tests included)
+test: $(STAMP) browser graphviz lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff, ruff's formatting check and mypy on evalkit/ (configured in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## Debian's Chromium for the report's real-browser test (Playwright drives it; no browser download).
 browser:

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -23,10 +23,14 @@ from markupsafe import Markup
 from evalkit.report.glossary import GLOSSARY, explain
 from evalkit.units import format_duration
 
+if TYPE_CHECKING:  # only for the checker: annotations are not evaluated at run time
+    from typing_extensions import TypeIs
+
 __all__ = ["html_environment", "markdown_environment", "FORMATTERS"]
 
 
-def _is_missing(value: object) -> bool:
+def _is_missing(value: float | None) -> TypeIs[None]:
+    # TypeIs: past this check a formatter knows it holds a finite float (NaN counts as missing).
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
@@ -106,7 +110,7 @@ def markdown_code(value: object) -> str:
     return "`" + " ".join(str(value).replace("`", "'").split()) + "`"
 
 
-FORMATTERS = {
+FORMATTERS: dict[str, Callable[..., str | Markup]] = {
     "number": number,
     "percent": percent,
     "signed": signed,

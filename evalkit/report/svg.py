@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from markupsafe import Markup
 
@@ -99,7 +99,7 @@ def figure(width: float, height: float) -> Iterator[Figure]:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(cast(Any, _RC)):  # matplotlib types its keys as a Literal of every rc name
         yield Figure(figsize=(width, height), layout="constrained")
 
 
@@ -115,7 +115,7 @@ def to_svg(fig: Figure, *, key: str, label: str) -> Markup:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"evalkit-{key}", "svg.id": f"chart-{key}"}):
+    with matplotlib.rc_context(cast(Any, {**_RC, "svg.hashsalt": f"evalkit-{key}", "svg.id": f"chart-{key}"})):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = _PROLOGUE.sub("", buffer.getvalue(), count=1)
     text = _METADATA.sub("", text, count=1)
