@@ -207,3 +207,40 @@ def test_atomic_writes_keep_the_usual_file_mode(tmp_path: Path) -> None:
         assert [p.name for p in tmp_path.iterdir()] == ["scorecard.html"]  # no temporary left behind
     finally:
         os.umask(previous)
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from evalkit.files import write_atomically
+path, tag = Path(sys.argv[1]), sys.argv[2]
+failures = 0
+for i in range(300):
+    try:
+        write_atomically(path, f"{tag} {i} " + "x" * 20000 + " end\\n")
+    except Exception:
+        failures += 1
+print(failures)
+"""
+
+
+def test_two_writers_and_a_reader_never_see_half_a_file(tmp_path: Path) -> None:
+    """Once two resumes shared one temporary name: 26-95 of 300 writes failed and readers saw torn
+    results.csv files. Unique temporary names and a rename: no failure, every read whole."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "results.csv"
+    write_atomically_text = "start end\n"
+    target.write_text(write_atomically_text, encoding="utf-8")
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(target), tag], stdout=subprocess.PIPE, text=True)
+        for tag in ("a", "b")
+    ]
+    torn = 0
+    while any(w.poll() is None for w in writers):
+        text = target.read_text(encoding="utf-8")
+        torn += not (text.endswith(" end\n"))
+    failures = [int(w.communicate()[0]) for w in writers]
+    assert failures == [0, 0] and torn == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]  # no temporary left behind
