@@ -137,8 +137,18 @@ def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative") -> Judge
             failures.append(metric)
             reasons.append(f"{metric} {value:.4g} > {limit:.4g}")
     _timed_out(cell, failures, reasons)
+    _rejected(cell, study, bound, failures, reasons)
     _saturated_or_growing(cell, study, bound, failures, reasons)
     return Judgement(not failures, tuple(failures), tuple(reasons))
+
+
+def _rejected(cell: Cell, study: Study, bound: Bound, failures: list[str], reasons: list[str]) -> None:
+    """Back-pressure (429/503) is not a lost workflow, but refused work is not load carried either:
+    a stage that turns away more than the error budget does not sustain its multiple."""
+    estimate = cell.get("rejected_share")
+    if estimate is not None and estimate.finite and _pick(estimate, bound) > study.slo.max_error_rate:
+        failures.append("rejected_share")
+        reasons.append(f"{_pick(estimate, bound):.0%} of starts were refused with 429/503 (back-pressure)")
 
 
 def _timed_out(cell: Cell, failures: list[str], reasons: list[str]) -> None:

@@ -39,7 +39,7 @@ class ThresholdCheck:
 def _show(metric: str, value: float) -> str:
     if metric.startswith("cycle_time"):
         return format_duration(value)
-    if metric == "error_rate":
+    if metric in ("error_rate", "rejected_share"):
         return f"{value:.2%}"
     return f"{value:g}"
 
@@ -55,6 +55,8 @@ def check_thresholds(metrics: Mapping[str, float], slo: Slo) -> list[ThresholdCh
     if slo.p99_cycle_time is not None:
         checks.append(_check("p99 cycle time", "cycle_time_p99", slo.p99_cycle_time, metrics))
     checks.append(_check("error rate", "error_rate", slo.max_error_rate, metrics))
+    if "rejected_share" in metrics:  # a live target's back-pressure: refused work is not carried load
+        checks.append(_check("rejected starts (429/503)", "rejected_share", slo.max_error_rate, metrics))
     checks.append(_check("backlog stable (saturated = 0)", "saturated", 0.0, metrics))
     return checks
 

@@ -155,3 +155,16 @@ def test_a_backlog_slope_is_growth_only_beyond_what_is_in_flight(window: float, 
     found = _found(table, "load").sustainable
     assert (found.conservative == 1.0) is growing
     assert ("backlog grows" in found.note) is growing
+
+
+def test_a_stage_that_refuses_starts_beyond_the_error_budget_does_not_sustain_its_multiple() -> None:
+    """Back-pressure is counted apart from errors, yet refused work is not carried load."""
+    cells = {m: [{"cycle_time_p95": 1.0, "completed": 500.0, "started": 500.0, "rejected_share": r}]
+             for m, r in ((1.0, 0.0), (2.0, 0.01), (3.0, 0.30), (4.0, 0.60))}  # fmt: skip
+    found = _found(_table(cells, source="load"), source="load")
+    assert found.sustainable.display == "2x"
+    from evalkit.load import check_thresholds
+
+    checks = {c.metric: c.passed for c in check_thresholds({"cycle_time_p95": 1.0, "error_rate": 0.0,
+                                                             "saturated": 0.0, "rejected_share": 0.3}, STUDY.slo)}  # fmt: skip
+    assert checks["rejected_share"] is False and checks["error_rate"] is True
