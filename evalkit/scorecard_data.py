@@ -27,6 +27,7 @@ __all__ = [
     "CriterionScore",
     "Evidence",
     "CurvePoint",
+    "LoadHealth",
     "Bottleneck",
     "UslFit",
     "PerformanceAnalysis",
@@ -137,6 +138,20 @@ class CriterionScore(Record):
     evidence: Evidence | None = None
 
 
+class LoadHealth(Record):
+    """What a load-test stage says about itself besides latency: failures by class, back-pressure,
+    the work it cost the target, and the resolution of its latencies."""
+
+    rejected_share: float | None = Field(default=None, description="starts refused with 429/503")
+    errors: dict[str, float] = Field(default_factory=dict, description="error class -> workflows, non-zero only")
+    requests_per_workflow: float | None = Field(default=None, description="starts plus polls per workflow")
+    polls_per_second: float | None = None
+    engine_cpu_per_1000: float | None = Field(default=None, description="the engine's CPU-seconds per 1,000 workflows")
+    resolution: float | None = Field(
+        default=None, description="round trip to the target measured before the stage (stated, not subtracted)"
+    )
+
+
 class CurvePoint(Record):
     """One load multiple of one source: the performance curve's data."""
 
@@ -152,6 +167,7 @@ class CurvePoint(Record):
     backlog_growth: float | None = None
     saturated: bool = False
     meets_slo: bool | None = None
+    load: LoadHealth | None = Field(default=None, description="a load-test cell's own health (load source only)")
     validity: Literal["conclusive", "lower bound", "inconclusive"] = Field(
         default="conclusive",
         description="is the p95 evidence: conclusive, a lower bound (timeouts censor the tail: show '≥ x'), "

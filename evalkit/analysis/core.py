@@ -43,6 +43,7 @@ from evalkit.scorecard_data import (
     Bottleneck,
     CurvePoint,
     FaultImpact,
+    LoadHealth,
     ModelError,
     PerformanceAnalysis,
     UslFit,
@@ -263,10 +264,34 @@ def _point(study: Study, cell: Cell, validity: Validity) -> CurvePoint:
         backlog_growth=value("backlog_growth"),
         saturated=cell.saturated,
         meets_slo=None if validity.verdict == "inconclusive" else judge_cell(study, cell).meets,
+        load=_load_health(cell),
         validity=validity.verdict,
         validity_note=validity.reason,
         validity_fix=validity.fix,
     )
+
+
+def _load_health(cell: Cell) -> LoadHealth | None:
+    """A load stage's own figures (only a load-test cell has them; None for the other sources)."""
+
+    def value(metric: str) -> float | None:
+        mean = cell.mean(metric)
+        return mean if math.isfinite(mean) else None
+
+    errors = {
+        metric.removeprefix("errors_"): estimate.mean
+        for metric, estimate in cell.metrics.items()
+        if metric.startswith("errors_") and estimate.finite and estimate.mean > 0
+    }
+    found = LoadHealth(
+        rejected_share=value("rejected_share"),
+        errors=errors,
+        requests_per_workflow=value("requests_per_workflow"),
+        polls_per_second=value("polls_per_second"),
+        engine_cpu_per_1000=value("engine_cpu_per_1000"),
+        resolution=value("client_resolution"),
+    )
+    return None if found == LoadHealth() else found
 
 
 def _utilization_table(curve: Curve) -> dict[str, dict[str, float]]:
