@@ -20,6 +20,12 @@ TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 pytestmark = pytest.mark.slow
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C as a terminal delivers it. A shell that started the test run in the
+    background left SIGINT ignored, and ignored signals are inherited across exec."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _evalkit(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "evalkit", *args],
@@ -27,6 +33,7 @@ def _evalkit(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_interruptible,
     )
 
 

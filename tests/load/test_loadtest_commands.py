@@ -77,7 +77,9 @@ def test_loadtest_writes_a_run_and_prints_a_stage_table(tmp_path: Path) -> None:
 def test_ctrl_c_leaves_no_server_or_generator_behind(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "evalkit", "loadtest", str(STUDY), "--candidate", "Fabric", "--multiples", "1"]
     command += ["--stage-seconds", "30", "--out", str(tmp_path)]
-    cli = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # SIGINT as a terminal delivers it, even when the test run itself was started with it ignored.
+    restore = lambda: signal.signal(signal.SIGINT, signal.default_int_handler)  # noqa: E731
+    cli = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=restore)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         running = [command_line(pid) for pid in processes_mentioning(str(tmp_path))]
