@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.errors import RunStoreError
-from evalkit.ledger import decode_observation, encode_observation
+from evalkit.ledger import decode_observation, encode_observation, open_cells_database
 from evalkit.results import Observation
 from evalkit.study import Study
 
@@ -72,13 +70,7 @@ class CellCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection.execute(_SCHEMA)
-        except sqlite3.Error as error:
-            raise RunStoreError(f"{self.path}: cannot open the cell cache: {error}") from None
+        self._connection = open_cells_database(self.path, _SCHEMA, "the cell cache")
 
     def __enter__(self) -> CellCache:
         return self

@@ -18,7 +18,7 @@ from typing import Any
 from evalkit.errors import RunStoreError
 from evalkit.results import Observation, ResultTable
 
-__all__ = ["CellLedger", "decode_observation", "encode_observation"]
+__all__ = ["CellLedger", "decode_observation", "encode_observation", "open_cells_database"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cells (
@@ -29,18 +29,25 @@ CREATE TABLE IF NOT EXISTS cells (
 """
 
 
+def open_cells_database(path: Path, schema: str, what: str) -> sqlite3.Connection:
+    """A SQLite file of cells in WAL mode (a SIGKILL mid-write leaves a whole cell or none; readers
+    and a second process may share it), with ``schema`` created; any failure is one line."""
+    try:
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(schema)
+    except sqlite3.Error as error:
+        raise RunStoreError(f"{path}: cannot open {what}: {error}") from None
+    return connection
+
+
 class CellLedger:
     """Finished cells of one run, keyed by the cell's stable text key."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self._connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection.executescript(_SCHEMA)
-        except sqlite3.Error as error:
-            raise RunStoreError(f"{self.path}: cannot open the cell ledger: {error}") from None
+        self._connection = open_cells_database(self.path, _SCHEMA, "the cell ledger")
 
     def close(self) -> None:
         self._connection.close()

@@ -29,6 +29,7 @@ from typing import Any
 
 __all__ = [
     "KitError",
+    "kit_main",
     "KitProcess",
     "Kit",
     "free_port",
@@ -223,3 +224,23 @@ def run_step(command: Sequence[str], what: str, timeout: float = 900.0) -> None:
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def kit_main(name: str, argv: Sequence[str], install: Callable[[], None], kit: Callable[[], Kit]) -> int:
+    """Every kit's command line: ``kit.py install|up|down|status``; a ``KitError`` is one line, exit 1."""
+    command = argv[0] if argv else "status"
+    actions: dict[str, Callable[[], object]] = {
+        "install": install,
+        "up": lambda: print(kit().up()),
+        "down": lambda: print(kit().down()),
+        "status": lambda: print(kit().pids()),
+    }
+    if command not in actions:
+        print("usage: kit.py install|up|down|status", file=sys.stderr)
+        return 2
+    try:
+        actions[command]()
+    except KitError as error:
+        print(f"{name} kit: {error}", file=sys.stderr)
+        return 1
+    return 0

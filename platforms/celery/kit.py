@@ -36,6 +36,7 @@ from kitlib import (
     KitProcess,
     http_json,
     is_root,
+    kit_main,
     python,
     run_step,
     wait_for,
@@ -205,23 +206,7 @@ def kit() -> Kit:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "status"
-    try:
-        if command == "install":
-            install()
-        elif command == "up":
-            print(kit().up())
-        elif command == "down":
-            print(kit().down())
-        elif command == "status":
-            print(kit().pids())
-        else:
-            print("usage: kit.py install|up|down|status", file=sys.stderr)
-            return 2
-    except KitError as error:
-        print(f"celery kit: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return kit_main("celery", argv, install, kit)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kitlib import LOOPBACK, Kit, KitError, KitProcess, http_json, run_step, wait_for
+from kitlib import LOOPBACK, Kit, KitError, KitProcess, http_json, kit_main, run_step, wait_for
 
 HERE = Path(__file__).resolve().parent
 NAME = "restate"
@@ -142,23 +142,7 @@ def kit() -> Kit:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "status"
-    try:
-        if command == "install":
-            install()
-        elif command == "up":
-            print(kit().up())
-        elif command == "down":
-            print(kit().down())
-        elif command == "status":
-            print(kit().pids())
-        else:
-            print("usage: kit.py install|up|down|status", file=sys.stderr)
-            return 2
-    except KitError as error:
-        print(f"restate kit: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return kit_main("restate", argv, install, kit)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kitlib import LOOPBACK, Kit, KitError, KitProcess, http_json, python, run_step, wait_for
+from kitlib import LOOPBACK, Kit, KitError, KitProcess, http_json, kit_main, python, run_step, wait_for
 
 HERE = Path(__file__).resolve().parent
 NAME = "temporal"
@@ -157,23 +157,7 @@ def kit() -> Kit:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else "status"
-    try:
-        if command == "install":
-            install()
-        elif command == "up":
-            print(kit().up())
-        elif command == "down":
-            print(kit().down())
-        elif command == "status":
-            print(kit().pids())
-        else:
-            print("usage: kit.py install|up|down|status", file=sys.stderr)
-            return 2
-    except KitError as error:
-        print(f"temporal kit: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return kit_main("temporal", argv, install, kit)
 
 
 if __name__ == "__main__":
