@@ -89,11 +89,26 @@ def choose_evidence(study: Study, candidate: str, curves: Mapping[str, Curve]) -
         return EvidenceChoice(order, "measured on the live target at every multiple of the study")
     if sim is not None:
         order = ("sim", *(s for s in ("load",) if load is not None), *rest)
-        return EvidenceChoice(order, _why_simulation(study, candidate, load, sim))
+        return EvidenceChoice(order, _calibrated(study, candidate) + _why_simulation(study, candidate, load, sim))
     if load is not None:
         kind = evidence_kind(study, candidate, "load")
         return EvidenceChoice(("load", *rest), f"{kind} load test only; no simulation was run")
     return EvidenceChoice(rest, "the analytic model only" if rest else "no results")
+
+
+def _calibrated(study: Study, candidate: str) -> str:
+    """``calibrated prediction (…); `` for a calibrated candidate's simulation, else nothing."""
+    found = _candidate(study, candidate)
+    calibration = found.calibration if found is not None else None
+    if calibration is None:
+        return ""
+    fitted = ", ".join(f"{m:g}x" for m in calibration.multiples)
+    check = (
+        "checked against a held-out measurement"
+        if calibration.verified
+        else "unverified: no measured multiple above the fitted ones"
+    )
+    return f"calibrated prediction (parameters fitted to run {calibration.run_id} at {fitted}; {check}); "
 
 
 def _why_simulation(study: Study, candidate: str, load: Curve | None, sim: Curve) -> str:

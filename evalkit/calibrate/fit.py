@@ -45,7 +45,7 @@ from evalkit.design import DesignSpec
 from evalkit.errors import InputError
 from evalkit.study import Study
 
-__all__ = ["Calibration", "IdentifiabilityError", "Estimate", "HoldOut", "Residual", "calibrate"]
+__all__ = ["Calibration", "IdentifiabilityError", "Estimate", "HoldOut", "Residual", "StageFit", "calibrate"]
 
 #: Bootstrap replicates for the intervals.
 BOOTSTRAP = 15
@@ -108,6 +108,25 @@ class HoldOut:
 
 
 @dataclass(frozen=True)
+class StageFit:
+    """One measured stage against the calibrated model at the same offered rate: the curves' points.
+
+    ``role`` says what the stage did: ``fitted`` (the fit saw it), ``held out`` (above the fitted
+    multiples: a prediction checked against it) or ``not used`` (below or between, not chosen).
+    """
+
+    multiple: float
+    role: str
+    offered_rate: float
+    measured_p95: float
+    predicted_p95: float
+    measured_throughput: float
+    predicted_throughput: float
+    measured_saturated: bool
+    predicted_saturated: bool
+
+
+@dataclass(frozen=True)
 class Calibration:
     """The outcome of one calibration."""
 
@@ -123,6 +142,9 @@ class Calibration:
     measured_saturation_multiple: float | None
     holdout: tuple[HoldOut, ...] = field(default_factory=tuple)
     saturation_within_one_step: bool | None = None
+    stages: tuple[StageFit, ...] = field(default_factory=tuple)
+    #: The calibrated model's capacity: the highest rate (workflows per second) it completes.
+    capacity: float = math.nan
 
     @property
     def rms_relative_error(self) -> float:
@@ -423,6 +445,25 @@ def _predict(
             }
         )
     top = max(s.multiple for s in chosen)
+    fitted_multiples = {s.multiple for s in chosen}
+    compared = []
+    for stage in sorted(stages, key=lambda s: s.multiple):
+        figures = _stage_figures(spec, stage.offered_rate, routes=routes)
+        role = "fitted" if stage.multiple in fitted_multiples else "held out" if stage.multiple > top else "not used"
+        compared.append(
+            StageFit(
+                stage.multiple,
+                role,
+                stage.offered_rate,
+                stage.value("cycle_time_p95"),
+                figures.get("cycle_time_p95", math.nan),
+                stage.value("completed_rate"),
+                figures["completed_rate"],
+                stage.saturated,
+                bool(figures["saturated"]),
+            )
+        )
+    capacity = solve(stations(spec), demands(spec, routes), arrival_rate(study, 1.0)).max_rate
     holdout = []
     for stage in sorted(stages, key=lambda s: s.multiple):
         if stage.multiple <= top:
@@ -453,6 +494,8 @@ def _predict(
         measured_saturation_multiple=measured,
         holdout=tuple(holdout),
         saturation_within_one_step=within,
+        stages=tuple(compared),
+        capacity=float(capacity),
     )
 
 

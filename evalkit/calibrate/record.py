@@ -2,8 +2,10 @@
 
 The **record** holds, for one candidate: the run and multiples it was fitted to, each parameter
 assumed against fitted with its interval, the fit's residuals and RMS relative error, the
-predictions at every multiple, the predicted saturation multiple, and the hold-out check (or the
-plain statement that the prediction is unverified). The **calibrated study** is the run's own
+predictions at every multiple, the predicted saturation multiple and capacity, every measured
+stage beside the calibrated model at its offered rate (p95 and throughput: the measured and
+fitted curves), and the hold-out check (or the plain statement that the prediction is
+unverified). The **calibrated study** is the run's own
 study with the candidate's fitted parameters written in, and a description and header that say
 where they came from, so ``evalkit run`` on it predicts from measured, not assumed, parameters.
 """
@@ -108,6 +110,21 @@ def calibration_record(calibration: Calibration, run_id: str) -> dict[str, Any]:
             {k: (_number(v) if isinstance(v, float) else v) for k, v in p.items()} for p in calibration.predictions
         ],
         "saturation_multiple": _number(calibration.saturation_multiple),
+        "capacity": _number(calibration.capacity),
+        "stages": [
+            {
+                "multiple": f.multiple,
+                "role": f.role,
+                "offered_rate": _number(f.offered_rate),
+                "measured_p95": _number(f.measured_p95),
+                "predicted_p95": _number(f.predicted_p95),
+                "measured_throughput": _number(f.measured_throughput),
+                "predicted_throughput": _number(f.predicted_throughput),
+                "measured_saturated": f.measured_saturated,
+                "predicted_saturated": f.predicted_saturated,
+            }
+            for f in calibration.stages
+        ],
         "holdout": holdout,
     }
 

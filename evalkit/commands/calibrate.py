@@ -120,6 +120,8 @@ def _print(record: dict) -> None:
         )
     saturation = record["saturation_multiple"]
     print(f"  predicted saturation at {saturation:.2f}x" if saturation is not None else "  never saturates")
+    if record.get("capacity") is not None:
+        print(f"  calibrated capacity {record['capacity']:.4g} workflows/s")
     holdout = record["holdout"]
     if isinstance(holdout, str):
         print(f"  prediction {holdout}")
@@ -127,4 +129,12 @@ def _print(record: dict) -> None:
     for stage in holdout["stages"]:
         measured = "saturated" if stage["measured_saturated"] else f"p95 {stage['measured_p95']:.3g} s"
         predicted = "saturated" if stage["predicted_saturated"] else f"p95 {stage['predicted_p95']:.3g} s"
-        print(f"  hold-out {stage['multiple']:g}x: measured {measured}, predicted {predicted}")
+        error = f" (error {stage['p95_error']:+.0%})" if stage["p95_error"] is not None else ""
+        print(f"  hold-out {stage['multiple']:g}x: measured {measured}, predicted {predicted}{error}")
+    measured_at = holdout["measured_saturation_multiple"]
+    print(
+        "  saturation: measured "
+        + (f"at {measured_at:g}x" if measured_at is not None else "never (up to the top multiple)")
+        + (f", predicted at {saturation:.2f}x" if saturation is not None else ", predicted never")
+        + ("" if holdout["saturation_within_one_step"] else " (NOT within one step)")
+    )
