@@ -127,7 +127,7 @@ def measure(folder: Path, base_url: str, rate: float, seconds: float) -> dict[st
     table = run_load_test(
         LoadPlan(study=study, candidate="echo", stages=plan_stages(study), out_dir=folder / f"out-{rate:g}")
     )
-    metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
+    metrics = dict(zip(table.whole["metric"], table.whole["value"], strict=True))
     started = max(metrics["started"], 1.0)
     metrics["late_share"] = metrics["late_starts"] / started
     metrics["held"] = float(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import RunStoreError
+from evalkit.metrics import split_workflow_type
 from evalkit.results import Observation, ResultTable
 
 __all__ = ["CellLedger", "decode_observation", "encode_observation", "open_cells_database"]
@@ -105,13 +106,19 @@ def encode_observation(observation: Observation) -> list[object]:
         observation.metric,
         observation.value,
         observation.unit,
+        observation.workflow_type,
     ]
 
 
 def decode_observation(row: list[Any]) -> Observation:
-    """The inverse of ``encode_observation`` (a row of JSON scalars)."""
-    source, candidate, design, scenario, multiple, replication, metric, value, unit = row
+    """The inverse of ``encode_observation`` (a row of JSON scalars).
+
+    A ledger written before the ``workflow_type`` field has nine fields and names a mix's per-type
+    rows ``metric@type``; such a row is read under its type, so an older run resumes as it was.
+    """
+    source, candidate, design, scenario, multiple, replication, metric, value, unit, *typed = row
+    metric, workflow_type = (str(metric), str(typed[0])) if typed else split_workflow_type(str(metric))
     return Observation(
-        source, str(candidate), str(design), str(scenario), float(multiple), int(replication), str(metric),
-        float(value), str(unit),
+        source, str(candidate), str(design), str(scenario), float(multiple), int(replication), metric,
+        float(value), str(unit), workflow_type,
     )  # fmt: skip

@@ -76,6 +76,12 @@ RESULT_METRICS: Final[dict[str, str]] = {
     # The measurement's resolution: the round trip to the target, measured before the first stage
     # (median of a few TCP connects, in study seconds). Stated beside latencies, never subtracted.
     "client_resolution": "s",
+    # Across stage boundaries on a live target (evalkit.load.runner): workflows of the previous
+    # stage still running at a stage's start, and a stage's own left running after the wait.
+    "carried_in": "count",
+    "spilled": "count",
+    # A polled completion is seen up to one poll interval late (study seconds).
+    "poll_interval": "s",
 }
 
 #: Why a workflow on a live target ended in error, one ``errors_<class>`` count each (see
@@ -143,7 +149,9 @@ METRICS_FROM_FAULTS: Final[frozenset[str]] = frozenset({"recovery_time", "stalle
 DEGRADATION_CLASSES: Final[tuple[str, ...]] = ("linear", "superlinear", "exponential")
 
 
-#: Metrics also kept per workflow type of a mix, as ``<metric>@<type>`` (the whole is the plain name).
+#: Metrics also kept per workflow type of a mix. A source's metric mapping names them
+#: ``<metric>@<type>`` and a scorecard rule may too; the results table files them under the plain
+#: name with ``workflow_type = <type>`` (the whole is ``all``): ``split_workflow_type`` is the one parser.
 TYPE_METRICS: Final[tuple[str, ...]] = (
     "started", "completed", "failed", "lost", "error_rate",
     "cycle_time_mean", "cycle_time_p50", "cycle_time_p95", "cycle_time_p99",

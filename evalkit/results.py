@@ -1,9 +1,17 @@
 """The one tidy results table that the simulation and the load test both write.
 
 Every measurement is one **Observation**: which source (``sim``, ``load`` or ``analytic``), candidate, design,
-scenario (``baseline`` or a fault's name), load multiple and replication it belongs to, and one
-metric with its value and unit. Metric names and units come from ``evalkit.metrics``, so a
-simulated ``cycle_time_p95`` and a measured one land in the same column of the same chart.
+scenario (``baseline`` or a fault's name), load multiple and replication it belongs to, which
+**workflow type** it describes (``all`` for the whole traffic; a type's name for the per-type
+figures of a mix), and one metric with its value and unit. Metric names and units come from
+``evalkit.metrics``, so a simulated ``cycle_time_p95`` and a measured one land in the same column
+of the same chart.
+
+A source hands its per-type figures in as ``metric@type`` keys of its metric mapping (one dict per
+cell); ``observations`` files them under their ``workflow_type`` and the plain metric name, so no
+reader of the table parses names. ``select`` reads the whole (``workflow_type == "all"``) unless
+asked for a type. A table without the column (a run written before it existed) is read by
+deriving it from those names once, here.
 
 ``ResultTable`` wraps the long pandas frame: it writes ``results.csv`` in a deterministic order
 (so equal runs give byte-identical files) and summarises replications into mean and a 95%
@@ -14,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -22,12 +30,13 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import RunStoreError
-from evalkit.metrics import is_result_metric, result_unit
+from evalkit.metrics import is_result_metric, result_unit, split_workflow_type
 
 __all__ = [
     "COLUMNS",
     "KEY_COLUMNS",
     "SUMMARY_COLUMNS",
+    "WHOLE",
     "Observation",
     "observations",
     "ResultTable",
@@ -42,16 +51,19 @@ COLUMNS: tuple[str, ...] = (
     "scenario",
     "multiple",
     "replication",
+    "workflow_type",
     "metric",
     "value",
     "unit",
 )
 KEY_COLUMNS: tuple[str, ...] = ("source", "candidate", "design", "scenario", "multiple", "replication")
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "source", "candidate", "design", "scenario", "multiple", "metric", "unit",
+    "source", "candidate", "design", "scenario", "multiple", "workflow_type", "metric", "unit",
     "n", "mean", "std", "ci_low", "ci_high", "half_width",
 )  # fmt: skip
-_SORT = ["source", "candidate", "scenario", "multiple", "replication", "metric"]
+_SORT = ["source", "candidate", "scenario", "multiple", "replication", "workflow_type", "metric"]
+#: The whole traffic's figures; a mix adds one set per workflow type under the type's name.
+WHOLE = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,11 @@ class Observation:
     metric: str
     value: float
     unit: str
+    # Last and defaulted, so the nine positional fields keep their order (the ledger's old rows).
+    workflow_type: str = WHOLE
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Observation))
 
 
 def observations(
@@ -79,11 +96,15 @@ def observations(
     replication: int,
     metrics: Mapping[str, float],
 ) -> list[Observation]:
-    """Rows for one cell: every metric with its registered unit; unknown metric names are a bug."""
+    """Rows for one cell: every metric with its registered unit; unknown metric names are a bug.
+
+    A ``metric@type`` key (a mix's per-type figure) becomes a row of that ``workflow_type``.
+    """
     rows = []
-    for metric, value in metrics.items():
-        if not is_result_metric(metric):
-            raise ValueError(f"unknown result metric {metric!r}; register it in evalkit.metrics")
+    for name, value in metrics.items():
+        if not is_result_metric(name):
+            raise ValueError(f"unknown result metric {name!r}; register it in evalkit.metrics")
+        metric, workflow_type = split_workflow_type(name)
         rows.append(
             Observation(
                 source,
@@ -94,7 +115,8 @@ def observations(
                 int(replication),
                 metric,
                 float(value),
-                result_unit(metric),
+                result_unit(name),
+                workflow_type,
             )
         )
     return rows
@@ -122,18 +144,28 @@ class ResultTable:
     """The long results table: one row per observation, in a canonical order."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
+        if "workflow_type" not in frame.columns and "metric" in frame.columns:
+            frame = _typed(frame)  # written before the column existed: per-type rows were ``metric@type``
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"results table lacks columns {missing}")
         frame = frame.loc[:, list(COLUMNS)].astype(
-            {"multiple": float, "replication": int, "value": float, "source": str, "metric": str, "unit": str}
+            {
+                "multiple": float,
+                "replication": int,
+                "value": float,
+                "source": str,
+                "workflow_type": str,
+                "metric": str,
+                "unit": str,
+            }
         )
         self.frame = frame.sort_values(_SORT, kind="mergesort").reset_index(drop=True)
 
     @classmethod
     def from_observations(cls, rows: Iterable[Observation]) -> ResultTable:
         """Build a table from observations (any order)."""
-        return cls(pd.DataFrame([astuple(r) for r in rows], columns=list(COLUMNS)))
+        return cls(pd.DataFrame([astuple(r) for r in rows], columns=list(_FIELDS)))
 
     @classmethod
     def empty(cls) -> ResultTable:
@@ -144,7 +176,8 @@ class ResultTable:
         """Read ``results.csv``; a missing or malformed file is the user's problem, said in one line."""
         path = Path(path)
         try:
-            frame = pd.read_csv(path, dtype={"candidate": str, "design": str, "scenario": str})
+            text = {"candidate": str, "design": str, "scenario": str, "workflow_type": str}
+            frame = pd.read_csv(path, dtype=text)
         except FileNotFoundError:
             raise RunStoreError(f"{path}: results table not found") from None
         except OSError as error:  # a folder in its place, no permission
@@ -167,29 +200,40 @@ class ResultTable:
         return len(self.frame)
 
     def select(self, **where: object) -> pd.DataFrame:
-        """Rows whose columns equal the given values (``source="sim", metric="cycle_time_p95"``)."""
+        """Rows whose columns equal the given values (``source="sim", metric="cycle_time_p95"``).
+
+        Only the whole traffic's rows unless ``workflow_type`` is given: a mix's per-type rows
+        repeat the same metric names, and a reader that did not ask for them must not mix them in.
+        """
+        where = {"workflow_type": WHOLE, **where}
         mask = np.ones(len(self.frame), dtype=bool)
         for column, value in where.items():
             mask &= (self.frame[column] == value).to_numpy()
         return self.frame[mask]
 
-    def by_workflow_type(self) -> pd.DataFrame:
-        """The rows with a ``workflow_type`` column: ``all`` for the whole, the type for ``metric@type`` rows.
+    @property
+    def whole(self) -> pd.DataFrame:
+        """The whole traffic's rows (``workflow_type == "all"``): what a reader of one figure per cell wants."""
+        return self.frame[self.frame["workflow_type"] == WHOLE]
 
-        A mixed study writes per-type rows as ``cycle_time_p95@referred``; here they read as metric
-        ``cycle_time_p95`` of workflow type ``referred``, beside the same metric of ``all``.
-        """
-        frame = self.frame.copy()
-        split = frame["metric"].str.partition("@")
-        frame["metric"] = split[0]
-        frame["workflow_type"] = split[2].where(split[2] != "", "all")
-        return frame
+    def by_workflow_type(self) -> pd.DataFrame:
+        """Every row, the whole (``all``) beside each type of a mix, keyed by ``workflow_type``."""
+        return self.frame.copy()
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """Mean and t-interval across replications for every cell and metric."""
-        groups = ["source", "candidate", "design", "scenario", "multiple", "metric", "unit"]
+        """Mean and t-interval across replications for every cell, workflow type and metric."""
+        groups = ["source", "candidate", "design", "scenario", "multiple", "workflow_type", "metric", "unit"]
         records = []
         for key, group in self.frame.groupby(groups, sort=True, dropna=False):
             mean, std, half = t_interval(group["value"].to_numpy(), confidence)
             records.append((*key, int(group["value"].notna().sum()), mean, std, mean - half, mean + half, half))
         return pd.DataFrame(records, columns=list(SUMMARY_COLUMNS))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """An older table's ``metric@type`` rows as metric and ``workflow_type`` (the whole is ``all``)."""
+    frame = frame.copy()
+    split = frame["metric"].astype(str).str.partition("@")
+    frame["metric"] = split[0]
+    frame["workflow_type"] = split[2].where(split[2] != "", WHOLE)
+    return frame

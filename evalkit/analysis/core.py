@@ -224,7 +224,7 @@ class Analysis:
 
     def per_replication_ratio(self, curve: Curve, multiple: float, numerator: str, denominator: str) -> list[float]:
         """numerator / denominator per replication of one cell (replications lacking either are skipped)."""
-        rows = self.table.frame
+        rows = self.table.whole
         rows = rows[
             (rows["candidate"] == curve.candidate)
             & (rows["source"] == curve.source)

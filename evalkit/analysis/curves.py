@@ -7,16 +7,21 @@ metric's mean and 95% t-interval across replications (``ResultTable.summary``).
 
 A load test runs each multiple once, so its cells have one replication and no interval: their
 ``Estimate`` says so (``has_interval`` is false) instead of pretending the point is exact.
+
+A mix of workflow types also has each type's figures in a cell (the results' ``workflow_type``
+column); ``Cell.get(metric)`` reads the whole, ``Cell.get(metric, "referred")`` one type.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from evalkit.results import WHOLE
 
 __all__ = ["Estimate", "Cell", "Curve", "build_curves"]
 
@@ -54,9 +59,13 @@ class Cell:
 
     multiple: float
     metrics: Mapping[str, Estimate]
+    #: workflow type -> its metrics, for a mix (the whole traffic's are ``metrics``).
+    types: Mapping[str, Mapping[str, Estimate]] = field(default_factory=dict)
 
-    def get(self, metric: str) -> Estimate | None:
-        return self.metrics.get(metric)
+    def get(self, metric: str, workflow_type: str = WHOLE) -> Estimate | None:
+        if workflow_type == WHOLE:
+            return self.metrics.get(metric)
+        return self.types.get(workflow_type, {}).get(metric)
 
     def mean(self, metric: str) -> float:
         """The metric's mean, NaN when the cell lacks it."""
@@ -139,5 +148,9 @@ def build_curves(summary: pd.DataFrame) -> dict[tuple[str, str, str], Curve]:
 
 
 def _cell(multiple: float, rows: pd.DataFrame) -> Cell:
-    metrics = {str(row["metric"]): Estimate.from_row(row) for _, row in rows.iterrows()}
-    return Cell(float(multiple), metrics)
+    by_type: dict[str, dict[str, Estimate]] = {}
+    typed = rows["workflow_type"] if "workflow_type" in rows.columns else [WHOLE] * len(rows)
+    for workflow_type, (_, row) in zip(typed, rows.iterrows(), strict=True):
+        by_type.setdefault(str(workflow_type), {})[str(row["metric"])] = Estimate.from_row(row)
+    metrics = by_type.pop(WHOLE, {})
+    return Cell(float(multiple), metrics, by_type)

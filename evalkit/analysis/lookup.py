@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from evalkit.analysis.curves import Cell, Curve, Estimate
 from evalkit.analysis.sustainable import format_multiple
-from evalkit.metrics import ANALYSIS_METRICS, DEGRADATION_CLASSES, is_result_metric, result_unit
+from evalkit.metrics import ANALYSIS_METRICS, DEGRADATION_CLASSES, is_result_metric, result_unit, split_workflow_type
 from evalkit.results import t_interval
 from evalkit.units import format_duration
 
@@ -96,14 +96,16 @@ def _at_multiple(
         return missing(metric, f"{multiple:g}x was not tested ({curve.source}: {tested})")
     if metric == "manual_interventions_per_workflow":
         return _per_workflow(analysis, curve, cell, note)
-    base = "cycle_time_p95" if metric == "cycle_time_p95_slo_ratio" else metric
+    # A scorecard names one type of a mix as ``metric@type``: that type's figure of the cell.
+    base, workflow_type = split_workflow_type("cycle_time_p95" if metric == "cycle_time_p95_slo_ratio" else metric)
     if base.startswith("cycle_time") and cell.saturated:
         return MetricValue(
             metric, math.inf, math.inf, math.inf, curve.source, f"saturated at {multiple:g}x", note, "fixed"
         )
-    estimate = cell.get(base)
+    estimate = cell.get(base, workflow_type)
     if estimate is None or not estimate.finite:
-        return missing(metric, f"{base} not in the {curve.source} results at {multiple:g}x")
+        of_type = "" if workflow_type == "all" else f" of workflow type {workflow_type!r}"
+        return missing(metric, f"{base}{of_type} not in the {curve.source} results at {multiple:g}x")
     scale = 1.0 / analysis.study.slo.p95_cycle_time if metric == "cycle_time_p95_slo_ratio" else 1.0
     return _from_estimate(metric, estimate, curve.source, scale, note)
 

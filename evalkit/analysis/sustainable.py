@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evalkit.analysis.curves import Cell, Curve, Estimate
+from evalkit.results import WHOLE
 from evalkit.study import Study
 
 __all__ = [
@@ -101,18 +102,27 @@ def _pick(estimate: Estimate, bound: Bound) -> float:
     return {"conservative": estimate.high, "central": estimate.mean, "optimistic": estimate.low}[bound]
 
 
-def _thresholds(study: Study) -> dict[str, float]:
-    limits = {"cycle_time_p95": study.slo.p95_cycle_time, "error_rate": study.slo.max_error_rate}
+Limit = tuple[str, str]  # (workflow type, metric): type ``all`` for the whole traffic
+
+
+def _thresholds(study: Study) -> dict[Limit, float]:
+    limits = {(WHOLE, "cycle_time_p95"): study.slo.p95_cycle_time, (WHOLE, "error_rate"): study.slo.max_error_rate}
     if study.slo.p99_cycle_time is not None:
-        limits["cycle_time_p99"] = study.slo.p99_cycle_time
-    # A mix: every workflow type meets its own SLO too (``metric@type`` rows, docs/models.md).
+        limits[(WHOLE, "cycle_time_p99")] = study.slo.p99_cycle_time
+    # A mix: every workflow type meets its own SLO too (its ``workflow_type`` rows, docs/models.md).
     for process in study.workload.processes if study.workload.mixed else ():
         slo = study.workflow_slo(process.name)
-        limits[f"cycle_time_p95@{process.name}"] = slo.p95_cycle_time
-        limits[f"error_rate@{process.name}"] = slo.max_error_rate
+        limits[(process.name, "cycle_time_p95")] = slo.p95_cycle_time
+        limits[(process.name, "error_rate")] = slo.max_error_rate
         if slo.p99_cycle_time is not None:
-            limits[f"cycle_time_p99@{process.name}"] = slo.p99_cycle_time
+            limits[(process.name, "cycle_time_p99")] = slo.p99_cycle_time
     return limits
+
+
+def _label(key: Limit) -> str:
+    """What a failed limit is called: the metric, and its workflow type for one type of a mix."""
+    workflow_type, metric = key
+    return metric if workflow_type == WHOLE else f"{metric} ({workflow_type})"
 
 
 def _saturation_fails(cell: Cell, bound: Bound) -> bool:
@@ -124,18 +134,19 @@ def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative") -> Judge
     """Does this cell meet every SLO, reading its interval as ``bound`` says?"""
     failures: list[str] = []
     reasons: list[str] = []
-    for metric, limit in _thresholds(study).items():
-        estimate = cell.get(metric)
-        if estimate is None and "@" in metric:
-            continue  # a source that does not split by workflow type (the load test) is judged on the whole
+    for (workflow_type, metric), limit in _thresholds(study).items():
+        estimate = cell.get(metric, workflow_type)
+        name = _label((workflow_type, metric))
+        if estimate is None and workflow_type != WHOLE:
+            continue  # a source that does not split by workflow type (a live target that cannot) is judged on the whole
         if estimate is None or not estimate.finite:
-            failures.append(metric)
-            reasons.append(f"{metric} not measured (nothing completed?)")
+            failures.append(name)
+            reasons.append(f"{name} not measured (nothing completed?)")
             continue
         value = _pick(estimate, bound)
         if value > limit:
-            failures.append(metric)
-            reasons.append(f"{metric} {value:.4g} > {limit:.4g}")
+            failures.append(name)
+            reasons.append(f"{name} {value:.4g} > {limit:.4g}")
     _timed_out(cell, failures, reasons)
     _rejected(cell, study, bound, failures, reasons)
     _saturated_or_growing(cell, study, bound, failures, reasons)
@@ -204,18 +215,20 @@ def format_multiple(value: float) -> str:
 
 def _crossing(study: Study, passing: Cell, failing: Cell, failed: tuple[str, ...], bound: Bound) -> float | None:
     """Where the failing continuous metrics cross their thresholds, linearly between two cells."""
-    if any(f not in _CONTINUOUS for f in failed):
-        return None
     limits = _thresholds(study)
+    keys = {_label(key): key for key in limits}
+    if any(f not in keys or keys[f][1] not in _CONTINUOUS for f in failed):
+        return None
     crossings = []
-    for metric in failed:
-        below, above = passing.get(metric), failing.get(metric)
+    for name in failed:
+        workflow_type, metric = keys[name]
+        below, above = passing.get(metric, workflow_type), failing.get(metric, workflow_type)
         if below is None or above is None or not (below.finite and above.finite):
             return None
         y0, y1 = _pick(below, bound), _pick(above, bound)
         if y1 <= y0:
             return None
-        share = (limits[metric] - y0) / (y1 - y0)
+        share = (limits[keys[name]] - y0) / (y1 - y0)
         crossings.append(passing.multiple + share * (failing.multiple - passing.multiple))
     return min(crossings) if crossings else None
 

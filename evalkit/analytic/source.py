@@ -89,7 +89,7 @@ class Disagreement:
 
 def analytic_disagreements(table: ResultTable, tolerance: float = 0.20, against: str = "sim") -> list[Disagreement]:
     """Cells below the knee (bottleneck below 80% busy, neither source saturated) that disagree."""
-    frame = table.frame[table.frame["scenario"] == "baseline"]
+    frame = table.whole[table.whole["scenario"] == "baseline"]  # the whole traffic, not a mix's types
     analytic = frame[frame["source"] == ANALYTIC]
     other = frame[frame["source"] == against]
     if analytic.empty or other.empty:

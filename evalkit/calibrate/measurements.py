@@ -38,7 +38,7 @@ class Stage:
 
 def measured_stages(table: ResultTable, candidate: str, source: str = "load") -> list[Stage]:
     """Every measured multiple of ``candidate`` (mean over replications), lowest first."""
-    frame = table.frame
+    frame = table.whole  # the whole traffic's figures (a mix's per-type rows repeat the names)
     rows = frame[(frame["source"] == source) & (frame["candidate"] == candidate) & (frame["scenario"] == "baseline")]
     if rows.empty:
         known = sorted(set(frame.loc[frame["source"] == source, "candidate"]))

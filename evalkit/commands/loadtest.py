@@ -86,7 +86,7 @@ def stage_table(table: ResultTable, study: Study) -> Table:
     out = Table(title="load test: one row per stage (workflow metrics, not HTTP statistics)")
     for header in ("candidate", "multiple", *(c[0] for c in _COLUMNS), "saturated", "SLO", "error classes"):
         out.add_column(header, justify="left" if header == "candidate" else "right")
-    frame = table.frame
+    frame = table.whole  # one figure per metric: the whole traffic, not a mix's types
     for (candidate, multiple), rows in frame.groupby(["candidate", "multiple"], sort=False):
         metrics = dict(zip(rows["metric"], rows["value"], strict=True))
         checks = check_thresholds(metrics, study.slo)

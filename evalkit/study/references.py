@@ -11,6 +11,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from evalkit.metrics import split_workflow_type
 from evalkit.study.process_checks import check_process_graph, step_locations
 from evalkit.study.scorecard import Criterion, KnockOut, Scorecard
 from evalkit.study.study import Study
@@ -164,8 +165,8 @@ def check_study_against_scorecard(study: Study, scorecard: Scorecard) -> list[Pr
     types = [p.name for p in study.workload.processes] if study.workload.mixed else []
     rules: list[Criterion | KnockOut] = [*scorecard.criteria, *scorecard.knockouts]
     for rule in rules:
-        workflow_type = (rule.metric or "").partition("@")[2]
-        if workflow_type and workflow_type not in types:
+        workflow_type = split_workflow_type(rule.metric or "")[1]  # the scorecard's ``metric@type``
+        if workflow_type != "all" and workflow_type not in types:
             problems.append(
                 (
                     ("scorecard",),

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
-from evalkit.metrics import ANALYSIS_METRICS, TYPE_METRICS
+from evalkit.metrics import ANALYSIS_METRICS, TYPE_METRICS, split_workflow_type
 from evalkit.study.base import Model
 
 __all__ = ["ValueFunction", "AssessedScale", "Criterion", "KnockOut", "AhpWeights", "Robustness", "Scorecard"]
@@ -89,8 +89,8 @@ class Criterion(Model):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, metric: str | None) -> str | None:
-        base, _, workflow_type = (metric or "").partition("@")
-        if metric is not None and workflow_type:
+        base, workflow_type = split_workflow_type(metric or "")
+        if metric is not None and workflow_type != "all":
             # One workflow type of a mix (``cycle_time_p95@straight-through``); the study names it.
             if base not in ANALYSIS_METRICS or base not in TYPE_METRICS:
                 per_type = ", ".join(m for m in ANALYSIS_METRICS if m in TYPE_METRICS)

@@ -113,9 +113,12 @@ def one_queue(design: str, *, servers: int, service: dict[str, Any], rate: float
 
 
 def runs(study: Study, candidate: str, *, scenario: str = "baseline", multiple: float = 1.0) -> list[dict[str, float]]:
-    """Every replication's metrics for one candidate, scenario and multiple."""
+    """Every replication's metrics for one candidate, scenario and multiple (a mix's types as ``metric@type``)."""
     return [
-        {row.metric: row.value for row in run_cell(study, SimCell(candidate, scenario, multiple, replication))}
+        {
+            row.metric if row.workflow_type == "all" else f"{row.metric}@{row.workflow_type}": row.value
+            for row in run_cell(study, SimCell(candidate, scenario, multiple, replication))
+        }
         for replication in range(1, study.traffic.replications + 1)
     ]
 
