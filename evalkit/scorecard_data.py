@@ -31,6 +31,7 @@ __all__ = [
     "Bottleneck",
     "UslFit",
     "PerformanceAnalysis",
+    "TypeSlo",
     "ModelError",
     "FaultImpact",
     "AssessmentView",
@@ -198,6 +199,21 @@ class UslFit(Record):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+class TypeSlo(Record):
+    """One workflow type's own SLO (``all``: the whole traffic) and how one source's curve meets it."""
+
+    workflow_type: str = Field(description="'all' for the whole traffic, else the type's name")
+    slo: str = Field(description="the type's service level, said for people: 'p95 ≤ 4 h, errors ≤ 2%'")
+    split: bool = Field(description="False when this source does not record the type's own figures")
+    max_sustainable_multiple: float | None = None
+    max_sustainable_display: str = Field(default="", description="'2.6x', '≥ 4x', '< 1x', or '' when not split")
+    target_multiple: float = Field(description="the multiple the verdict below is read at (costing target)")
+    p95_at_target: float | None = None
+    p95_display: str = ""
+    meets_at_target: bool | None = Field(default=None, description="None when the target multiple was not tested")
+    note: str = ""
+
+
 class PerformanceAnalysis(Record):
     """The analysis of one candidate's results from one source."""
 
@@ -219,6 +235,9 @@ class PerformanceAnalysis(Record):
     max_sustainable_optimistic: float | None = Field(default=None, description="judged on the favourable CI bounds")
     max_sustainable_note: str = Field(default="", description="what failed first, and how it was judged")
     replications: int | None = Field(default=None, description="replications per multiple (1 for a load test)")
+    workflow_types: list[TypeSlo] = Field(
+        default_factory=list, description="a mix: every workflow type's own SLO and verdict, the whole first"
+    )
 
 
 class ModelError(Record):

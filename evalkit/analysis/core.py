@@ -33,6 +33,7 @@ from evalkit.analysis.evidence import EvidenceChoice, choose_evidence, evidence_
 from evalkit.analysis.faults import fault_impacts
 from evalkit.analysis.lookup import Draw, MetricValue, format_value, missing, read_metric
 from evalkit.analysis.model_error import model_vs_measured
+from evalkit.analysis.process_types import type_slos
 from evalkit.analysis.sustainable import Sustainable, judge_cell, max_sustainable
 from evalkit.analysis.usl import fit_usl
 from evalkit.analysis.validity import Validity, judge_validity
@@ -99,6 +100,7 @@ class SourceAnalysis:
             max_sustainable_optimistic=found.optimistic,
             max_sustainable_note=found.note,
             replications=self.curve.replications,
+            workflow_types=type_slos(study, self.curve),
         )
 
 

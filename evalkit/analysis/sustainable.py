@@ -130,11 +130,17 @@ def _saturation_fails(cell: Cell, bound: Bound) -> bool:
     return {"conservative": share > 0.0, "central": share >= 0.5, "optimistic": share >= 1.0}[bound]
 
 
-def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative") -> Judgement:
-    """Does this cell meet every SLO, reading its interval as ``bound`` says?"""
+def judge_cell(study: Study, cell: Cell, bound: Bound = "conservative", only: str | None = None) -> Judgement:
+    """Does this cell meet every SLO, reading its interval as ``bound`` says?
+
+    ``only``: judge one workflow type's own SLO (``all`` for the whole) instead of every one; the
+    checks of the whole platform (saturation, backlog, timeouts, back-pressure) still apply.
+    """
     failures: list[str] = []
     reasons: list[str] = []
     for (workflow_type, metric), limit in _thresholds(study).items():
+        if only is not None and workflow_type != only:
+            continue
         estimate = cell.get(metric, workflow_type)
         name = _label((workflow_type, metric))
         if estimate is None and workflow_type != WHOLE:
@@ -248,12 +254,14 @@ def change_point(passes: list[bool]) -> int:
     return best
 
 
-def _read(study: Study, curve: Curve, bound: Bound) -> tuple[float | None, bool, bool, bool, str]:
+def _read(
+    study: Study, curve: Curve, bound: Bound, only: str | None = None
+) -> tuple[float | None, bool, bool, bool, str]:
     """(multiple, never_broke, below_range, interpolated, what happened) for one bound."""
     cells = curve.cells
     if not cells:
         return None, False, False, False, "no load multiples"
-    judgements = [judge_cell(study, cell, bound) for cell in cells]
+    judgements = [judge_cell(study, cell, bound, only) for cell in cells]
     k = change_point([j.meets for j in judgements])
     overruled = [
         f"at {format_multiple(c.multiple)} ({'; '.join(j.reasons)}) while higher multiples pass"
@@ -278,11 +286,14 @@ def _read(study: Study, curve: Curve, bound: Bound) -> tuple[float | None, bool,
     return crossing, False, False, True, why
 
 
-def max_sustainable(study: Study, curve: Curve) -> Sustainable:
-    """The sustainable multiple of one baseline curve, judged with its confidence intervals."""
-    value, never_broke, below, interpolated, why = _read(study, curve, "conservative")
-    central = _read(study, curve, "central")[0]
-    optimistic = _read(study, curve, "optimistic")[0]
+def max_sustainable(study: Study, curve: Curve, only: str | None = None) -> Sustainable:
+    """The sustainable multiple of one baseline curve, judged with its confidence intervals.
+
+    ``only``: the multiple at which one workflow type of a mix meets its own SLO (see ``judge_cell``).
+    """
+    value, never_broke, below, interpolated, why = _read(study, curve, "conservative", only)
+    central = _read(study, curve, "central", only)[0]
+    optimistic = _read(study, curve, "optimistic", only)[0]
     multiples = curve.multiples
     if never_broke:
         display = f"≥ {format_multiple(float(multiples.max()))}"

@@ -121,3 +121,54 @@ def test_a_type_missing_its_own_slo_fails_the_cell_though_the_whole_passes(mix) 
 def test_a_source_without_per_type_rows_is_judged_on_the_whole(mix) -> None:
     whole = {"cycle_time_p95": _point(3600.0), "error_rate": _point(0.0)}
     assert judge_cell(mix, Cell(1.0, whole)).meets
+
+
+def _mix_table(types: bool = True) -> ResultTable:
+    from evalkit.analysis.synthetic import Shape, linear, shape_rows
+
+    hours = 3600.0
+    rows = shape_rows(Shape(p95=linear(hours, 0.0), error_rate=lambda m: 0.0), candidate="Claims Process Engine")
+    for multiple in (1.0, 1.5, 2.0, 3.0, 4.0):
+        for replication in range(5):
+            per_type = {
+                "cycle_time_p95@straight-through": 1.5 * hours * multiple,  # its SLO: 4 h
+                "cycle_time_p95@referred": 24 * hours,  # its SLO: 3 d
+                "error_rate@straight-through": 0.0,
+                "error_rate@referred": 0.0,
+            }
+            rows += observations(
+                source="sim",
+                candidate="Claims Process Engine",
+                design="centralized",
+                scenario="baseline",
+                multiple=multiple,
+                replication=replication,
+                metrics=per_type if types else {},
+            )
+    return ResultTable.from_observations(rows)
+
+
+def test_each_type_is_judged_against_its_own_slo_in_the_scorecard_record(mix) -> None:
+    from evalkit.analysis import analyse
+
+    analysis = analyse(mix, _mix_table())
+    record = analysis.candidate("Claims Process Engine").sources["sim"].record(mix)
+    verdicts = {v.workflow_type: v for v in record.workflow_types}
+    assert list(verdicts) == ["all", "straight-through", "referred"]
+    # straight-through crosses 4 h between 2x (3 h) and 3x (4.5 h): at 2 + 1/1.5 = 2.67x
+    assert verdicts["straight-through"].max_sustainable_multiple == pytest.approx(2 + 1 / 1.5)
+    assert verdicts["straight-through"].meets_at_target is False  # 4.5 h at the 3x costing target
+    assert verdicts["referred"].max_sustainable_display == "≥ 4x" and verdicts["referred"].meets_at_target
+    assert verdicts["all"].max_sustainable_display == "≥ 4x"
+    assert verdicts["straight-through"].slo.startswith("p95 ≤ 4")
+    # the candidate's own multiple needs every type within its SLO: the straight-through one caps it
+    assert record.max_sustainable_multiple == pytest.approx(2 + 1 / 1.5)
+
+
+def test_a_source_without_per_type_rows_says_so_instead_of_a_number(mix) -> None:
+    from evalkit.analysis import analyse
+
+    record = analyse(mix, _mix_table(types=False)).candidate("Claims Process Engine").sources["sim"].record(mix)
+    split = {v.workflow_type: v.split for v in record.workflow_types}
+    assert split == {"all": True, "straight-through": False, "referred": False}
+    assert "do not record" in record.workflow_types[1].note
