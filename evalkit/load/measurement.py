@@ -5,7 +5,9 @@ intended start falls in the window; ``offered_rate`` is the cohort's size per se
 ``achieved_rate`` counts the starts actually *sent* inside the window (a generator that falls
 behind shows it there); ``completed_rate`` counts completions inside the window; ``error_rate``
 is (failed + lost) / ended; cycle-time statistics cover completed workflows plus those the stage
-gave up on, at their age then (``timeouts``, a lower bound).
+gave up on, at their age then (``timeouts``, a lower bound). A mix whose start call carried each
+workflow's type has the same outcome and cycle-time figures per type (``metric@type``, filed under
+the results' ``workflow_type``).
 
 Every duration the generator measured is wall-clock; a reference platform running at
 ``time_scale`` real seconds per study second is converted back, so a measured ``cycle_time_p95``
@@ -190,4 +192,20 @@ def stage_metrics(record: StageRecord, *, time_scale: float) -> dict[str, float]
     }
     if record.reference:
         metrics.update(window_metrics(record.reference["before"], record.reference["after"]))
+    for workflow_type, part in record.types.items():
+        metrics.update({f"{name}@{workflow_type}": value for name, value in _type_metrics(part, time_scale).items()})
     return metrics
+
+
+def _type_metrics(part: StageRecord, time_scale: float) -> dict[str, float]:
+    """One workflow type's cohort (``evalkit.metrics.TYPE_METRICS``): outcomes and cycle times."""
+    counts = part.counts
+    ended = counts["completed"] + counts["failed"] + counts["lost"]
+    return {
+        "started": float(counts["started"]),
+        "completed": float(counts["completed"]),
+        "failed": float(counts["failed"]),
+        "lost": float(counts["lost"]),
+        "error_rate": (counts["failed"] + counts["lost"]) / ended if ended else math.nan,
+        **_cycle_metrics(part, time_scale),
+    }

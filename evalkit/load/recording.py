@@ -19,6 +19,10 @@ samples late, and placing them by their index would slide samples from the drain
 The generator also notes its own CPU share over the stage's arrivals (``generator_cpu``): with
 the late and dropped starts, it says whether the stage measured the platform or the generator.
 
+**A mix of workflow types.** When the generator chose each workflow's type (and the start call
+carried it to the target), the cohort is also counted per type: ``types`` holds one small record
+per type name with its outcome counts and cycle-time histogram, merged the same exact way.
+
 This module is plain Python: the generator fills a ``StageRecorder`` under gevent and ships
 ``to_json()``; the calling process rebuilds and merges them with ``merge_records``.
 """
@@ -92,6 +96,8 @@ class StageRecord:
     #: Raw cycle times (microseconds) in a debug run only: they let a test check the merged
     #: histogram against one built from the union of the samples. ``None``: not kept.
     samples: list[int] | None = None
+    #: workflow type -> the cohort's counts and cycle times of that type (a mix whose type the start carried).
+    types: dict[str, StageRecord] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +114,7 @@ class StageRecord:
             "reference": self.reference,
             "generators": self.generators,
             **({"samples": self.samples} if self.samples is not None else {}),
+            **({"types": {name: part.to_json() for name, part in self.types.items()}} if self.types else {}),
         }
 
     @classmethod
@@ -124,6 +131,7 @@ class StageRecord:
         record.reference = data.get("reference")
         record.generators = int(data.get("generators", 1))
         record.samples = [int(v) for v in data["samples"]] if data.get("samples") is not None else None
+        record.types = {str(name): cls.from_json(part) for name, part in data.get("types", {}).items()}
         return record
 
     @property
@@ -161,8 +169,17 @@ class StageRecorder(StageRecord):
         if self.in_window(offset):
             self.counts["dropped"] += 1
 
-    def started(self, offset: float, lateness: float, late_after: float) -> None:
+    def type_record(self, workflow_type: str) -> StageRecorder:
+        """The per-type record of ``workflow_type`` (made on first use, same window)."""
+        part = self.types.get(workflow_type)
+        if part is None:
+            part = self.types[workflow_type] = StageRecorder(self.window_start, self.window_end, self.sample_interval)
+        return part  # type: ignore[return-value]
+
+    def started(self, offset: float, lateness: float, late_after: float, workflow_type: str = "") -> None:
         """A start call is about to be sent ``lateness`` seconds after its intended time."""
+        if workflow_type:
+            self.type_record(workflow_type).started(offset, lateness, late_after)
         self.in_system_now += 1
         if self.in_window(offset + lateness):
             self.counts["sent_in_window"] += 1
@@ -177,9 +194,18 @@ class StageRecorder(StageRecord):
             self.sums["start_latency_count"] += 1
 
     def ended(
-        self, offset: float, outcome: Outcome, elapsed: float, *, error: str | None = None, requests: int = 0
+        self,
+        offset: float,
+        outcome: Outcome,
+        elapsed: float,
+        *,
+        error: str | None = None,
+        requests: int = 0,
+        workflow_type: str = "",
     ) -> None:
         """The workflow ended (or was given up on: ``timeout``) ``elapsed`` seconds after its intended start."""
+        if workflow_type:
+            self.type_record(workflow_type).ended(offset, outcome, elapsed, error=error, requests=requests)
         self.in_system_now -= 1
         if outcome == "completed" and self.in_window(offset + elapsed):
             self.counts["completed_in_window"] += 1
@@ -227,6 +253,8 @@ def merge_records(records: list[StageRecord]) -> StageRecord:
         if record.samples is not None:
             merged.samples = (merged.samples or []) + record.samples
     merged.generators = sum(record.generators for record in records)
+    names = sorted({name for record in records for name in record.types})
+    merged.types = {name: merge_records([r.types[name] for r in records if name in r.types]) for name in names}
     return merged
 
 

@@ -32,6 +32,7 @@ from evalkit.load.spec import GeneratorSpec, StagePlan
 from evalkit.load.stages import SCENARIO, LoadStage, StageTiming, stage_seed, stage_timing
 from evalkit.load.targets import (
     ResolvedTarget,
+    carries_workflow_type,
     check_reachable,
     check_target,
     connect_round_trip,
@@ -130,7 +131,16 @@ def _spec(
         out_dir=str(out_dir),
         stages=tuple(plans),
         record_samples=record_samples,
+        workflow_types=_typed_mix(study, resolved),
     )
+
+
+def _typed_mix(study: Study, resolved: ResolvedTarget) -> tuple[tuple[str, float], ...]:
+    """A mix's (type, share) pairs when the start call can carry the type: the reference platform
+    always, a live target whose start path or body has ``{{type}}``; else none (judged on the whole)."""
+    if not study.workload.mixed or not (resolved.reference or carries_workflow_type(resolved.target)):
+        return ()
+    return tuple((process.name, float(process.share or 0.0)) for process in study.workload.processes)
 
 
 def _platform_time_scale(base_url: str) -> float | None:

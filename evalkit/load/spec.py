@@ -37,6 +37,12 @@ class StagePlan:
         arrivals, identities = sequence.spawn(2)
         return np.random.default_rng(arrivals), np.random.default_rng(identities)
 
+    def type_stream(self, worker: int) -> np.random.Generator:
+        """Worker ``worker``'s stream for choosing each workflow's type in a mix (a third child, so
+        the arrival and identity streams stay what they were)."""
+        sequence = np.random.SeedSequence(entropy=self.seed_entropy, spawn_key=(*self.seed_key, worker))
+        return np.random.default_rng(sequence.spawn(3)[2])
+
 
 @dataclass(frozen=True)
 class GeneratorSpec:
@@ -58,6 +64,8 @@ class GeneratorSpec:
     out_dir: str
     stages: tuple[StagePlan, ...] = field(default_factory=tuple)
     record_samples: bool = False  # debug: keep raw cycle times too (see StageRecord.samples)
+    #: A mix whose start call carries the type (``{{type}}``): (name, share) per type; empty otherwise.
+    workflow_types: tuple[tuple[str, float], ...] = ()
 
     def intended_offsets(self, plan: StagePlan, worker: int, rng: np.random.Generator) -> np.ndarray:
         """Worker ``worker``'s intended start offsets for a stage (seconds from the stage's start)."""
@@ -86,7 +94,8 @@ class GeneratorSpec:
     def from_json(cls, data: dict[str, Any]) -> GeneratorSpec:
         data = dict(data)
         stages = tuple(StagePlan(**{**s, "seed_key": tuple(s["seed_key"])}) for s in data.pop("stages"))
-        return cls(**data, stages=stages)
+        types = tuple((str(name), float(share)) for name, share in data.pop("workflow_types", ()))
+        return cls(**data, stages=stages, workflow_types=types)
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")

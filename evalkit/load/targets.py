@@ -23,6 +23,7 @@ Everything here is plain Python: the generator process (under gevent) and the ca
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import os
 import re
@@ -44,6 +45,7 @@ __all__ = [
     "SECRET_PREFIX",
     "ResolvedTarget",
     "allow",
+    "carries_workflow_type",
     "check_host_allowed",
     "check_reachable",
     "check_same_host",
@@ -85,16 +87,21 @@ class ResolvedTarget:
     reference: bool  # a reference platform: /metrics is scraped and /reset called between stages
 
 
-def reference_target(base_url: str, *, synchronous: bool = True) -> Target:
-    """The reference platform's API as a target: synchronous by default, or polled."""
+def reference_target(base_url: str, *, synchronous: bool = True, mixed: bool = False) -> Target:
+    """The reference platform's API as a target: synchronous by default, or polled.
+
+    ``mixed``: a mix of workflow types; the start call names each workflow's type (``type=``).
+    """
+    typed = "type={{type}}" if mixed else ""
     if synchronous:
         return Target(
             base_url=base_url,
-            start=StartRequest(path="/workflows?wait=true"),
+            start=StartRequest(path="/workflows?wait=true" + (f"&{typed}" if typed else "")),
             completion=Completion(mode="sync"),
             timeout=30.0,
         )
-    return Target(base_url=base_url, completion=Completion(mode="poll", poll_interval=0.02))
+    start = StartRequest(path="/workflows" + (f"?{typed}" if typed else ""))
+    return Target(base_url=base_url, start=start, completion=Completion(mode="poll", poll_interval=0.02))
 
 
 def resolve_target(
@@ -111,7 +118,8 @@ def resolve_target(
             "(evalkit loadtest starts one) or give the candidate a target"
         )
     scale = study.load.time_scale if time_scale is None else time_scale
-    return ResolvedTarget(reference_target(base_url, synchronous=synchronous), scale, reference=True)
+    target = reference_target(base_url, synchronous=synchronous, mixed=study.workload.mixed)
+    return ResolvedTarget(target, scale, reference=True)
 
 
 def _listed(environ: Mapping[str, str], variable: str) -> set[str]:
@@ -182,24 +190,31 @@ def expand_target(target: Target, environ: Mapping[str, str] | None = None) -> T
     return target.model_copy(update={"start": start, "completion": completion, "headers": headers})
 
 
-def render_text(template: str, seq: int, uuid: str, workflow_id: str = "") -> str:
-    """A path or id template with ``{{seq}}``, ``{{uuid}}`` and ``{{id}}`` filled in."""
+def render_text(template: str, seq: int, uuid: str, workflow_id: str = "", workflow_type: str = "") -> str:
+    """A path or id template with ``{{seq}}``, ``{{uuid}}``, ``{{id}}`` and ``{{type}}`` (a mix's workflow type) filled in."""
     if "{{" not in template:
         return template
-    return template.replace("{{seq}}", str(seq)).replace("{{uuid}}", uuid).replace("{{id}}", workflow_id)
+    text = template.replace("{{seq}}", str(seq)).replace("{{uuid}}", uuid).replace("{{id}}", workflow_id)
+    return text.replace("{{type}}", workflow_type)
 
 
-def render_body(template: Any, seq: int, uuid: str, workflow_id: str = "") -> Any:
-    """The start request's JSON body: ``{{seq}}``, ``{{uuid}}``, ``{{id}}`` filled in (a lone ``{{seq}}`` stays a number)."""
+def render_body(template: Any, seq: int, uuid: str, workflow_id: str = "", workflow_type: str = "") -> Any:
+    """The start request's JSON body: ``{{seq}}``, ``{{uuid}}``, ``{{id}}``, ``{{type}}`` filled in (a lone ``{{seq}}`` stays a number)."""
     if isinstance(template, dict):
-        return {key: render_body(value, seq, uuid, workflow_id) for key, value in template.items()}
+        return {key: render_body(value, seq, uuid, workflow_id, workflow_type) for key, value in template.items()}
     if isinstance(template, list):
-        return [render_body(value, seq, uuid, workflow_id) for value in template]
+        return [render_body(value, seq, uuid, workflow_id, workflow_type) for value in template]
     if isinstance(template, str):
         if template == "{{seq}}":
             return seq
-        return render_text(template, seq, uuid, workflow_id)
+        return render_text(template, seq, uuid, workflow_id, workflow_type)
     return template
+
+
+def carries_workflow_type(target: Target) -> bool:
+    """Whether the target's start call names each workflow's type (``{{type}}`` in its path or body)."""
+    start = target.start
+    return "{{type}}" in start.path + json.dumps(start.body or {})
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:

@@ -105,34 +105,51 @@ class WorkflowClient:
         # The scheduler draws seeded UUIDs for the body; a path or id template needs one too.
         self._needs_uuid = "{{uuid}}" in start.path + (start.id or "")
 
-    def run(self, recorder: StageRecorder, offset: float, intended: float, seq: int, uuid: str) -> None:
-        """One workflow, from its intended start (``time.monotonic()`` seconds) to its end."""
-        recorder.started(offset, time.monotonic() - intended, self.late_after)
+    def run(
+        self, recorder: StageRecorder, offset: float, intended: float, seq: int, uuid: str, workflow_type: str = ""
+    ) -> None:
+        """One workflow, from its intended start (``time.monotonic()`` seconds) to its end.
+
+        ``workflow_type``: a mix's type for this workflow, which the start call carries (``{{type}}``)
+        and the recorder counts it under; "" without a mix.
+        """
+        recorder.started(offset, time.monotonic() - intended, self.late_after, workflow_type)
         if not uuid and self._needs_uuid:
             uuid = str(uuids.uuid4())
         journey = _Journey()
         ended = False
+        kind = workflow_type
         try:
-            outcome = self._follow(recorder, journey, offset, intended, seq, uuid)
+            outcome = self._follow(recorder, journey, offset, intended, seq, uuid, workflow_type)
             ended = True
             error = journey.error if outcome in ("lost", "timeout") else None
-            recorder.ended(offset, outcome, time.monotonic() - intended, error=error, requests=journey.requests)
+            elapsed = time.monotonic() - intended
+            recorder.ended(offset, outcome, elapsed, error=error, requests=journey.requests, workflow_type=kind)
         except Exception as failure:  # noqa: BLE001 - a target answering nonsense must not stop the load test
             ended = True
             self._complain(failure)
             elapsed = time.monotonic() - intended
-            recorder.ended(offset, "lost", elapsed, error="protocol", requests=journey.requests)
+            recorder.ended(offset, "lost", elapsed, error="protocol", requests=journey.requests, workflow_type=kind)
         finally:
             if not ended:  # killed at the end of the drain: given up on
-                recorder.ended(offset, "timeout", time.monotonic() - intended, requests=journey.requests)
+                elapsed = time.monotonic() - intended
+                recorder.ended(offset, "timeout", elapsed, requests=journey.requests, workflow_type=kind)
 
     def _follow(
-        self, recorder: StageRecorder, journey: _Journey, offset: float, intended: float, seq: int, uuid: str
+        self,
+        recorder: StageRecorder,
+        journey: _Journey,
+        offset: float,
+        intended: float,
+        seq: int,
+        uuid: str,
+        workflow_type: str = "",
     ) -> Outcome:
         start = self.target.start
-        workflow_id = render_text(start.id, seq, uuid) if start.id is not None else ""
-        path = render_text(start.path, seq, uuid, workflow_id)
-        body = None if start.body is None else json.dumps(render_body(start.body, seq, uuid, workflow_id))
+        workflow_id = render_text(start.id, seq, uuid, "", workflow_type) if start.id is not None else ""
+        path = render_text(start.path, seq, uuid, workflow_id, workflow_type)
+        rendered = None if start.body is None else render_body(start.body, seq, uuid, workflow_id, workflow_type)
+        body = None if rendered is None else json.dumps(rendered)
         response, elapsed = self._start(journey, path, body, intended)
         code = response.status_code or 0
         if not code:  # no answer at all: no cycle time, an error of its class

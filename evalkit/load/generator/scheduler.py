@@ -178,6 +178,7 @@ def _offer(
     identity_rng: np.random.Generator,
 ) -> None:
     needs_uuid = "{{uuid}}" in json.dumps(client.target.start.body or {})
+    kinds = _workflow_types(spec, plan, worker, len(offsets))
     sent = 0
     for index, offset in enumerate(offsets.tolist()):
         intended = origin + offset
@@ -191,4 +192,17 @@ def _offer(
         sent += 1
         identity = str(uuid.UUID(bytes=identity_rng.bytes(16), version=4)) if needs_uuid else ""
         seq = index * spec.workers + worker
-        pool.spawn(client.run, recorder, offset, intended, seq, identity)
+        pool.spawn(client.run, recorder, offset, intended, seq, identity, kinds[index])
+
+
+def _workflow_types(spec: GeneratorSpec, plan: StagePlan, worker: int, count: int) -> list[str]:
+    """Each arrival's workflow type, drawn with the mix's shares from its own seeded stream ("" without a mix).
+
+    Drawn for every arrival up front, so a dropped start does not shift the types of the later ones.
+    """
+    if not spec.workflow_types:
+        return [""] * count
+    names = [name for name, _ in spec.workflow_types]
+    shares = np.array([share for _, share in spec.workflow_types], dtype=float)
+    drawn = plan.type_stream(worker).choice(len(names), size=count, p=shares / shares.sum())
+    return [names[i] for i in drawn.tolist()]

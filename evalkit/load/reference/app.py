@@ -1,6 +1,8 @@
 """The reference platform's HTTP API (aiohttp), and serving it until told to stop.
 
-    POST /workflows[?wait=true]   start a workflow: 202 {"id", "status": "running"}; with
+    POST /workflows[?wait=true][&type=NAME]
+                                  start a workflow (of the mix's type NAME, else its own draw
+                                  picks one; an unknown NAME is 400): 202 {"id", "status": "running"}; with
                                   ``wait`` the answer comes when it ends: 200 {"id", "status",
                                   "cycle_time", ...}; refused at start (an outage with
                                   ``on_outage: reject``, or ``fail`` for an event-driven
@@ -44,7 +46,12 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
 
 async def start_workflow(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
-    record = platform.start()
+    named = request.query.get("type")
+    try:
+        workflow_type = platform.type_index(named) if named else None
+    except KeyError as error:
+        return _json({"error": str(error.args[0])}, status=400)
+    record = platform.start(workflow_type)
     if record.status == "lost":
         return _json(record.as_json(platform.origin, platform.time_scale), status=503)
     if request.query.get("wait", "").lower() in _TRUE:

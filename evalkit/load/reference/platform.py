@@ -90,12 +90,25 @@ class Platform:
         counters = self.runtime.counters
         return counters["started"] - sum(counters[s] for s in ("completed", "failed", "lost", "cancelled"))
 
-    def start(self) -> WorkflowRecord:
-        """Start one workflow; a refusal (outage with ``on_outage: reject``) is recorded as lost."""
+    def type_index(self, name: str) -> int:
+        """The index of a mix's workflow type by name; ``KeyError`` (naming the known ones) if none."""
+        names = [kind.name for kind in self.routing.types] if self.routing is not None else []
+        if name not in names:
+            raise KeyError(f"unknown workflow type {name!r}; this study has: {', '.join(names) or 'no mix'}")
+        return names.index(name)
+
+    def start(self, workflow_type: int | None = None) -> WorkflowRecord:
+        """Start one workflow; a refusal (outage with ``on_outage: reject``) is recorded as lost.
+
+        ``workflow_type``: the type the caller chose (a load generator naming it in the start call),
+        instead of the one the workflow's own coin draws.
+        """
         record = WorkflowRecord(f"wf-{next(self._ids)}", self._clock())
         self.runtime.counters["started"] += 1
         self._remember(record)
-        run = WorkflowRun(self.spec, self.executor, self.runtime, self.draws, self.draws.deal(), self.routing)
+        run = WorkflowRun(
+            self.spec, self.executor, self.runtime, self.draws, self.draws.deal(), self.routing, workflow_type
+        )
         if run.refused():
             self._finish(record, "lost")
             return record

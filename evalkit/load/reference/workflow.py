@@ -39,11 +39,16 @@ class WorkflowRun:
         draws: DrawSource,
         dealt: Dealt,
         routing: Routing | None = None,
+        workflow_type: int | None = None,
     ) -> None:
-        """``routing``: the routing rules of a process with decisions, loops, waits or a mix."""
+        """``routing``: the routing rules of a process with decisions, loops, waits or a mix;
+        ``workflow_type``: a type the caller chose (else the dealt type coin chooses)."""
         self.spec = spec
         self.routing = routing
-        self.workflow_type = routing.choose_type(dealt.type_coin) if routing is not None else 0
+        if routing is None:
+            self.workflow_type = 0
+        else:
+            self.workflow_type = routing.choose_type(dealt.type_coin) if workflow_type is None else workflow_type
         self.executor = executor
         self.runtime = runtime
         self.draws = draws
