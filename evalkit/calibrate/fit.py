@@ -335,7 +335,10 @@ class _Problem:
             return values, float(np.sum(self.residual_vector(values, targets) ** 2)), None
         lower = np.zeros(len(self.times))
         upper = np.full(len(self.times), 50.0)
-        x0 = np.array([0.0 if p.name == OVERHEAD else 1.0 for p in self.times])
+        # Every time starts at its scale (the overhead's: a tenth of the lightest stage's cycle time).
+        # Not at zero: on the bound, a finite-difference step is too small for the cycle-time grid
+        # to register, the gradient reads zero and the fit never leaves the start.
+        x0 = np.ones(len(self.times))
         if self.start is not None:  # a refit starts from the fit it perturbs
             x0 = np.clip(self.start, lower, upper)
         result = optimize.least_squares(

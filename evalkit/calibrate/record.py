@@ -157,7 +157,7 @@ def calibrated_study_text(
         candidate["calibration"] = {
             "run_id": run_id,
             "multiples": [float(m) for m in calibration.fit_multiples],
-            "fitted": [e.name for e in calibration.estimates if e.name != OVERHEAD],
+            "fitted": [e.name for e in calibration.estimates if e.name != OVERHEAD and not e.fixed],
             "fit": line,
             "verified": bool(calibration.verified),
         }

@@ -5,7 +5,9 @@ Reads the run's measured stages of one candidate, fits the design parameters
 predicted saturation multiple and the hold-out check (or that the prediction is unverified),
 and writes into ``RUN_DIR/calibration/``: ``<candidate>.json`` (the calibration record the
 report can show) and ``<candidate>.study.yaml`` (the run's study with the fitted parameters and
-their provenance), or the study to ``--out``. ``evalkit run`` on that study predicts every
+their provenance), or the study to ``--out``. ``--into STUDY`` writes the fitted values into
+another study instead of the run's (one already calibrated for another candidate, so several
+candidates end up calibrated in one file). ``evalkit run`` on that study predicts every
 multiple from the calibrated parameters.
 """
 
@@ -67,6 +69,12 @@ def register(app: typer.Typer) -> None:
             [], "--fix", help="Pin a parameter, NAME=VALUE (seconds or a count; repeatable)."
         ),
         out: Path | None = typer.Option(None, "--out", help="Write the calibrated study here."),
+        into: Path | None = typer.Option(
+            None,
+            "--into",
+            help="Write the fitted values into this study (e.g. one calibrated for another candidate) "
+            "instead of the run's own.",
+        ),
         bootstrap: int = typer.Option(15, "--bootstrap", min=0, help="Bootstrap replicates for the intervals."),
     ) -> None:
         """Fit a candidate's design parameters to its measured stages; predict beyond them."""
@@ -92,6 +100,10 @@ def register(app: typer.Typer) -> None:
             bootstrap=bootstrap,
         )
         record = calibration_record(calibration, run.run_id)
+        try:
+            base = (into or run.study_path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"--into: cannot read {into}: {error.strerror or error}") from None
         folder = run.path / "calibration"
         study_out = out or folder / f"{_slug(candidate)}.study.yaml"
         record_out = folder / f"{_slug(candidate)}.json"
@@ -99,9 +111,7 @@ def register(app: typer.Typer) -> None:
             folder.mkdir(exist_ok=True)
             record_out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             scorecard = os.path.relpath(run.scorecard_path.resolve(), study_out.resolve().parent)
-            text = calibrated_study_text(
-                run.study_path.read_text(encoding="utf-8"), calibration, run.run_id, scorecard=scorecard
-            )
+            text = calibrated_study_text(base, calibration, run.run_id, scorecard=scorecard)
             study_out.write_text(text, encoding="utf-8")
         except OSError as error:
             raise RunStoreError(f"{folder}: cannot write the calibration: {error.strerror or error}") from None

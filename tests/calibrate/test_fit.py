@@ -64,3 +64,24 @@ def test_record_and_calibrated_study_say_where_the_parameters_came_from() -> Non
     assert not calibration.verified and set(calibration.fitted) == {"engine_workers", "dispatch_time"}
     assert evidence_kind(calibrated, "Engine", "sim") == "calibrated"
     assert evidence_kind(study, "Engine", "sim") == "simulated"
+
+
+def test_a_black_box_overhead_per_workflow_is_recovered() -> None:
+    # The overhead starts at no assumed value (studies do not carry it): the fit must still move it.
+    study = engine_study()
+    hidden = {**HIDDEN, "overhead": 0.05}
+    stages = stages_from(study, hidden, [1, 1.5, 2], np.random.default_rng(5), noise=0.01)
+    result = calibrate(
+        study,
+        "Engine",
+        stages,
+        fit=["dispatch_time", "overhead"],
+        fixed={"engine_workers": 3},
+        rng=np.random.default_rng(1),
+        bootstrap=0,
+    )
+    fitted = {e.name: e.fitted for e in result.estimates}
+    assert fitted["overhead"] == pytest.approx(0.05, rel=0.15)
+    assert fitted["dispatch_time"] == pytest.approx(0.007, rel=0.15)
+    # a delay moves latency, not capacity: 3 workers at 4 transitions of 7 ms
+    assert result.capacity == pytest.approx(3 / (4 * 0.007), rel=0.15)
