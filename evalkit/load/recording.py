@@ -60,6 +60,8 @@ _COUNTS = (
     # live targets: back-pressure, requests sent per workflow, and why workflows ended in error
     "rejected",
     "requests",
+    # given up on at the drain's end and still running on the live target when the next stage began
+    "spilled",
     *(f"errors_{name}" for name in ERROR_CLASSES),
 )
 _SUMS = ("cycle_sum", "cycle_count", "start_latency_sum", "start_latency_count", "in_system_sum", "in_system_count")

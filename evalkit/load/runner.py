@@ -8,7 +8,9 @@ through the stages together. After each stage it merges the processes' records e
 result rows (``source="load"``, ``scenario="baseline"``, ``replication=0``), hands them to
 ``on_stage`` (the pipeline commits them to its ledger there), checks the SLO thresholds and, for
 a reference platform, cancels what is still in flight so a saturated stage cannot spill into the
-next one. Nothing here imports Locust or gevent.
+next one. A live target cannot be reset: the generators wait (up to the drain timeout again) for
+what a stage gave up on to end there, and each stage records how many of the previous stage's
+workflows were still running at its start (``carried_in``). Nothing here imports Locust or gevent.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ def _spec(
         stages=tuple(plans),
         record_samples=record_samples,
         workflow_types=_typed_mix(study, resolved),
+        spill_timeout=timing.drain,  # the study's own bound on waiting for work to finish
     )
 
 
@@ -206,14 +209,17 @@ def run_load_test(
     design = study.candidate(candidate).design
     rows: list[Observation] = []
     engine = probe_for(resolved.target.kit)
+    carried = 0  # workflows of the previous stage still running on the target as this one starts
     with _start_fleet(fleet, spec_path, out_dir, generators, progress) as running:
         for stage_plan, stage in zip(plans, stages, strict=True):
             if resolved.reference and stage_plan.index > 0:
-                _reset_reference(resolved.target.base_url)
+                _reset_reference(resolved.target.base_url)  # cancels them: nothing is carried
             engine.start()  # a local kit's CPU and memory over the stage (evalkit.load.resources)
             record = _run_stage(running, stage_plan, stage, timing, progress)
             metrics = stage_metrics(record, time_scale=resolved.time_scale)
             metrics["client_resolution"] = resolution
+            metrics.update(_spill_metrics(resolved, record, carried, last=stage_plan.index == len(plans) - 1))
+            carried = record.counts["spilled"]
             metrics.update(engine.stop(record.counts["completed"] + record.counts["failed"]))
             stage_rows = observations(
                 source="load",
@@ -239,6 +245,22 @@ def run_load_test(
                     progress(f"{candidate} {stage.label}: SLO breached; later stages skipped", 1.0)
                 break
     return ResultTable.from_observations(rows)
+
+
+def _spill_metrics(resolved: ResolvedTarget, record: StageRecord, carried: int, *, last: bool) -> dict[str, float]:
+    """What ran across stage boundaries, and the poll interval that bounds when an end is seen.
+
+    ``carried_in``: the previous stage's workflows still running on the target when this stage
+    began; ``spilled``: this stage's own, after the wait between stages (not waited for after
+    the last stage). ``poll_interval`` (study seconds): a polled completion is seen up to one
+    interval late, so every measured cycle time may be late by up to that much.
+    """
+    metrics: dict[str, float] = {"carried_in": float(carried)}
+    if not resolved.reference and not last:
+        metrics["spilled"] = float(record.counts["spilled"])
+    if resolved.target.completion.mode == "poll":
+        metrics["poll_interval"] = resolved.target.completion.poll_interval * resolved.time_scale
+    return metrics
 
 
 def _start_fleet(

@@ -64,6 +64,8 @@ class GeneratorSpec:
     out_dir: str
     stages: tuple[StagePlan, ...] = field(default_factory=tuple)
     record_samples: bool = False  # debug: keep raw cycle times too (see StageRecord.samples)
+    #: Live targets: how long to wait between stages for the workflows a drain gave up on to end.
+    spill_timeout: float = 0.0
     #: A mix whose start call carries the type (``{{type}}``): (name, share) per type; empty otherwise.
     workflow_types: tuple[tuple[str, float], ...] = ()
 

@@ -16,6 +16,10 @@ back-pressure: retried after ``Retry-After`` when the target allows start retrie
 workflow is ``rejected``. A start call that got no answer at all (refused, timed out) leaves the
 workflow ``lost`` with no cycle time: nothing the engine did can be timed.
 
+**Between stages** (``settle``): workflows given up on at a drain's end may still be running on
+a live target, and would load the next stage. Their ids are kept, followed until they end (up to
+a timeout), and those still running then are the stage's *spill* into the next one.
+
 **Polling without drowning the generator.** Polls grow with the backlog over the poll interval,
 so a saturated target could make the generator, not the target, the bottleneck. At most
 ``MAX_POLLS_IN_FLIGHT`` polls of one process are outstanding at once; a workflow whose poll had
@@ -61,6 +65,7 @@ MAX_BACKOFF = 8.0
 
 _START = "start workflow"
 _POLL = "poll status"
+_SETTLE = "poll status between stages"
 
 
 class _AnswerError(Exception):
@@ -74,11 +79,12 @@ class _AnswerError(Exception):
 class _Journey:
     """One workflow's running tally: requests sent, and the class of its last failed answer."""
 
-    __slots__ = ("error", "requests")
+    __slots__ = ("error", "requests", "workflow_id")
 
     def __init__(self) -> None:
         self.requests = 0
         self.error: str | None = None
+        self.workflow_id: str | None = None  # known once the start call answered with one
 
 
 class WorkflowClient:
@@ -104,6 +110,9 @@ class WorkflowClient:
         start = target.start
         # The scheduler draws seeded UUIDs for the body; a path or id template needs one too.
         self._needs_uuid = "{{uuid}}" in start.path + (start.id or "")
+        #: Workflows given up on at a drain's end (by id; ``None``: started, id never learnt):
+        #: the target may still be running them (``settle``).
+        self.given_up: list[str | None] = []
 
     def run(
         self, recorder: StageRecorder, offset: float, intended: float, seq: int, uuid: str, workflow_type: str = ""
@@ -134,6 +143,8 @@ class WorkflowClient:
             if not ended:  # killed at the end of the drain: given up on
                 elapsed = time.monotonic() - intended
                 recorder.ended(offset, "timeout", elapsed, requests=journey.requests, workflow_type=kind)
+                if journey.requests:
+                    self.given_up.append(journey.workflow_id)
 
     def _follow(
         self,
@@ -171,6 +182,7 @@ class WorkflowClient:
         except _AnswerError as failure:
             journey.error = failure.kind
             return "lost"
+        journey.workflow_id = workflow_id
         return self._poll(recorder, journey, workflow_id, intended - offset, intended)
 
     def _start(self, journey: _Journey, path: str, body: str | None, intended: float) -> tuple[Any, float]:
@@ -251,6 +263,37 @@ class WorkflowClient:
                 return status
             interval = min(interval * 2, base * MAX_BACKOFF) if crowded else max(interval / 2, base)
         return "timeout"
+
+    def settle(self, timeout: float) -> int:
+        """Follow the workflows given up on until they end on the target, for up to ``timeout``
+        seconds; how many are still running then (they spill into the next stage).
+
+        Polled at the target's own interval, outside every stage's counts. A workflow whose id
+        was never learnt, or whose status the target will not tell, counts as still running.
+        """
+        given_up, self.given_up = self.given_up, []
+        deadline = time.monotonic() + max(timeout, 0.0)
+        unknown = sum(1 for workflow_id in given_up if workflow_id is None)
+        followers = [gevent.spawn(self._ended_by, w, deadline) for w in given_up if w is not None]
+        gevent.joinall(followers, timeout=max(timeout, 0.0) + 5)
+        gevent.killall(followers, timeout=1)
+        return unknown + sum(1 for follower in followers if follower.value is not True)
+
+    def _ended_by(self, workflow_id: str, deadline: float) -> bool:
+        """Whether the target says the workflow has ended before ``deadline``."""
+        completion = self.target.completion
+        path = completion.status_path.replace("{id}", quote(workflow_id, safe=""))
+        while True:
+            with self._poll_slots:
+                response = self.session.request("GET", path, name=_SETTLE, headers=self.headers)
+            try:
+                if (response.status_code or 0) not in BACK_PRESSURE and self._judge(response, synchronous=False):
+                    return True
+            except _AnswerError:
+                pass  # not told: keep asking until the deadline
+            if time.monotonic() + completion.poll_interval >= deadline:
+                return False
+            gevent.sleep(completion.poll_interval)
 
     def _complain(self, error: Exception) -> None:
         self._complaints += 1

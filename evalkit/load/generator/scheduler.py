@@ -9,7 +9,9 @@ offered load. If the pool is full the arrival is *dropped* and counted; a start 
 the number of workflows in the system at a fixed interval, each sample with the time it was
 really taken (a generator too busy to sample on time skips the ticks it missed rather than
 bunching them), and (for a reference platform) worker 0 snapshots ``/metrics`` at the edges of
-the measurement window. The process's own CPU share over the arrivals goes into the record too.
+the measurement window. On a live target, before the next stage, the workflows the drain gave
+up on are followed until they end or ``spill_timeout`` passes; those still running are the
+stage's ``spilled`` count (a reference platform is reset between stages instead). The process's own CPU share over the arrivals goes into the record too.
 
 ``EVALKIT_TEST_SAMPLER_LAG`` (seconds, tests only) makes the sampler wake that much late on
 every tick, as a CPU-starved generator's would.
@@ -158,6 +160,11 @@ def run_stage(
     recorder.generator_cpu = (_cpu_seconds() - cpu_before) / max(time.monotonic() - wall_before, 1e-9)
     pool.join(timeout=spec.drain)
     pool.kill(timeout=5)
+    if not spec.reference and plan.index < len(spec.stages) - 1:
+        # a live target cannot be reset: wait (bounded) for what was given up on to end there,
+        # and record what still runs on into the next stage
+        recorder.counts["spilled"] = client.settle(spec.spill_timeout)
+    client.given_up.clear()
     gevent.joinall(helpers, timeout=5)
     gevent.killall(helpers, timeout=5)  # a late sampler must not run on into the next stage
     if reference.get("before") and reference.get("after"):
