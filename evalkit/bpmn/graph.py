@@ -34,6 +34,9 @@ _IGNORED = {
     "sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
     "association", "extensionElements", "documentation", "ioSpecification", "property", "dataInputAssociation",
     "dataOutputAssociation", "group", "category",
+    # A modeller writes each node's flows twice: as sequenceFlow elements and as its own
+    # incoming/outgoing references (children of a subprocess, too, when it is inlined).
+    "incoming", "outgoing",
 }  # fmt: skip
 _REFUSED = {
     "eventBasedGateway": "an event-based gateway (a race between events): model the likely event as a wait, "
@@ -112,6 +115,10 @@ def _properties(element: etree._Element) -> dict[str, str]:
     return found
 
 
+def _article(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def _definition(element: etree._Element) -> tuple[str | None, str | None]:
     """An event's definition kind (``timer``, ``message``…) and a timer's ISO duration."""
     for child in element:
@@ -167,7 +174,7 @@ class _Reader:
         node = Node(
             id=prefix + element.get("id", ""),
             kind=kind,
-            name=(element.get("name") or "").strip(),
+            name=" ".join((element.get("name") or "").split()),  # a modeller keeps the label's line breaks
             lane=self.lanes.get(element.get("id", "")),
             definition=definition,
             properties=_properties(element),
@@ -200,16 +207,16 @@ class _Reader:
         if kind == "subProcess" and element.get("triggeredByEvent") == "true":
             return "an event subprocess: model what it does as an exception or a decision on the step that triggers it"
         if kind == "endEvent" and definition in ("error", "escalation", "cancel", "terminate", "signal"):
-            return f"a {definition} end event: use a plain end event (a workflow ends when all its branches have)"
-        if kind == "intermediateCatchEvent" and definition not in ("timer", "message", "signal", "conditional"):
             return (
-                f"a {definition or 'none'} catch event: only timer, message, signal or conditional waits are modelled"
+                f"{_article(definition)} end event: use a plain end event (a workflow ends when all its branches have)"
             )
+        if kind == "intermediateCatchEvent" and definition not in ("timer", "message", "signal", "conditional"):
+            return f"{_article(definition or 'none')} catch event: only timer, message, signal or conditional waits are modelled"
         if kind == "intermediateThrowEvent" and definition not in (None, "message"):
-            return f"a {definition} throw event: use a send task (a system step) or drop it"
+            return f"{_article(definition)} throw event: use a send task (a system step) or drop it"
         if kind == "boundaryEvent" and definition != "error":
             return (
-                f"a {definition or 'none'} boundary event: only error boundary events (exception handling) are "
+                f"{_article(definition or 'none')} boundary event: only error boundary events (exception handling) are "
                 f"modelled; draw a decision after the task instead"
             )
         if kind in ("startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent"):
