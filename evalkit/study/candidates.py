@@ -125,10 +125,10 @@ class StartRequest(Model):
     method: Literal["POST", "PUT", "GET"] = "POST"
     path: str = Field(
         default="/workflows",
-        description="path on the target's base_url, or a full URL; {{seq}}, {{uuid}}, {{id}} and ${ENV} are filled in",
+        description="path on the target's base_url, or a full URL; {{seq}}, {{uuid}}, {{id}}, {{type}} (a mix's workflow type) and ${ENV} are filled in",
     )
     body: dict[str, Any] | None = Field(
-        default=None, description="JSON body template; {{seq}}, {{uuid}}, {{id}} and ${ENV} are filled in"
+        default=None, description="JSON body template; {{seq}}, {{uuid}}, {{id}}, {{type}} and ${ENV} are filled in"
     )
     id_pointer: str = Field(default="/id", description="JSON pointer to the workflow id in the response")
     id: str | None = Field(
