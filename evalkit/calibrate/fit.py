@@ -369,6 +369,10 @@ class _Problem:
     ) -> dict[str, tuple[float, float]]:
         names = [p.name for p in self.times] + [p.name for p in self.counts]
         pool = np.array([r.relative for r in residuals if math.isfinite(r.relative)])
+        # Centred, as a residual bootstrap needs: a fit whose residuals share a sign (a model that
+        # misses the curve's shape) would otherwise shift every refit, and the interval would
+        # miss its own estimate.
+        pool = pool - pool.mean() if pool.size else pool
         if replicates < 2 or pool.size == 0:
             return {name: (values[name], values[name]) for name in names}
         counts: list[int | None] = [None]

@@ -13,7 +13,7 @@ stage beside the calibrated model at the same offered rate (p95 and throughput: 
 fitted curves); and the hold-out check: predicted against measured p95 and saturation multiple at
 the measured multiples above the fitted ones. Without such multiples the section says plainly
 that the prediction is unverified. ``read_calibrations`` reads the records; ``calibration_view``
-turns them into the plain rows the template lays out.
+turns them into the plain rows the template lays out; ``calibration_of_run`` does both for a run.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from evalkit.study import Study
 
-__all__ = ["UNVERIFIED", "calibration_view", "read_calibrations"]
+__all__ = ["UNVERIFIED", "calibration_of_run", "calibration_view", "read_calibrations"]
 
 #: What the section says when no measured multiple above the fitted ones checked the prediction.
 UNVERIFIED = "The prediction is unverified: the run has no measured multiple above the fitted ones to check it against."
@@ -74,6 +74,18 @@ def read_calibrations(run_path: Path, study: Study | None) -> list[dict[str, Any
             }
         )
     return found
+
+
+def calibration_of_run(run_path: Path, study_path: Path) -> list[dict[str, Any]]:
+    """The section's rows for the run at ``run_path`` (its study read from ``study_path``, if it loads)."""
+    from evalkit.errors import EvalkitError
+    from evalkit.study import load_study
+
+    try:
+        study: Study | None = load_study(study_path)
+    except (EvalkitError, OSError):
+        study = None  # the run's own calibration records can still be shown
+    return calibration_view(read_calibrations(run_path, study))
 
 
 def calibration_view(calibrations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
