@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit.errors import RunStoreError
 
-__all__ = ["JsonScalar", "RunManifest", "RunSettings", "read_manifest"]
+__all__ = ["JsonScalar", "RunManifest", "RunSettings", "ScreenCounts", "read_manifest"]
 
 JsonScalar = str | int | float | bool | None
 
@@ -30,6 +30,23 @@ class RunSettings(BaseModel):
     load: bool = True
     only: Literal["sim", "load"] | None = None
     seed: int | None = None
+    screen: bool = False
+
+
+class ScreenCounts(BaseModel):
+    """What ``evalkit run --screen`` simulated of the baseline sweep, and what it left analytic.
+
+    ``simulated_cells + screened_out_cells == baseline_cells`` (candidate × multiple × replication);
+    fault-scenario cells are always simulated and not counted here.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    baseline_cells: int = Field(ge=0)
+    simulated_cells: int = Field(ge=0)
+    screened_out_cells: int = Field(ge=0, description="baseline cells whose figures are analytic")
+    close_pairs: int = Field(ge=0, description="candidate × multiple cells the screen called close")
+    decisive_multiples: list[float] = Field(default_factory=list, description="where the knock-outs are decided")
 
 
 class RunManifest(BaseModel):
@@ -57,6 +74,7 @@ class RunManifest(BaseModel):
     notes: list[str] = Field(default_factory=list)
     cells_reused: int = Field(default=0, description="simulated cells taken unchanged from earlier runs' cache")
     cells_simulated: int = Field(default=0, description="simulated cells this run computed (last stage run)")
+    screen: ScreenCounts | None = Field(default=None, description="the screening pass of `run --screen`")
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"

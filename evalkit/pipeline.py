@@ -122,6 +122,7 @@ class RunOptions:
     load_workers: int = 0
     dask_scheduler: str | None = None
     yes_big: bool = False
+    screen: bool = False  # solve every cell analytically; simulate only the close cells that decide a knock-out
 
 
 @dataclass
@@ -156,7 +157,9 @@ def _quick_note(study: Study, options: RunOptions) -> str:
 def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOptions]:
     """A new run with its effective study written once, or the run to resume with its settings."""
     if options.resume is None:
-        settings = RunSettings(quick=options.quick, load=options.load, only=options.only, seed=options.seed)
+        settings = RunSettings(
+            quick=options.quick, load=options.load, only=options.only, seed=options.seed, screen=options.screen
+        )
         run = create_run(
             options.out,
             study_path,
@@ -175,7 +178,14 @@ def _prepare(study_path: Path, options: RunOptions) -> tuple[RunDirectory, RunOp
     # What shaped the numbers is the run's own (its effective study and settings); only how the
     # machine does the work may differ on resume.
     recorded = manifest.settings
-    return run, replace(options, quick=recorded.quick, load=recorded.load, only=recorded.only, seed=recorded.seed)
+    return run, replace(
+        options,
+        quick=recorded.quick,
+        load=recorded.load,
+        only=recorded.only,
+        seed=recorded.seed,
+        screen=recorded.screen,
+    )
 
 
 def _refuse_oversized(study: Study, options: RunOptions) -> None:
@@ -206,6 +216,8 @@ def _machine_options(options: RunOptions) -> dict[str, JsonScalar | list[float]]
 def describe_options(options: RunOptions) -> str:
     """A readable line: ``quick, seed 7, simulation and load test, 2 simulation workers``."""
     parts = ["quick" if options.quick else "full precision"]
+    if options.screen:
+        parts.append("screened (analytic first)")
     if options.seed is not None:
         parts.append(f"seed {options.seed}")
     if options.only == "sim" or not options.load:
@@ -229,6 +241,8 @@ def _simulate(study: Study, run: RunDirectory, ledger: CellLedger, options: RunO
     from evalkit.sim import plan_cells
 
     cells = plan_cells(study)
+    if options.screen:
+        cells = _screened(study, run, cells, reporter)
     done = ledger.done("sim")
     todo = [cell for cell in cells if cell.key not in done]
     reporter.stage("simulate", total=len(cells))
@@ -272,6 +286,37 @@ def _simulate_fresh(
             run_sweep(study, todo, executor=executor, on_cell=committed, collect=False)
     elif todo:
         run_sweep(study, todo, workers=options.workers, on_cell=committed, collect=False)
+
+
+def _screened(study: Study, run: RunDirectory, cells: list[SimCell], reporter: Reporter) -> list[SimCell]:
+    """``--screen``: the fault cells and only the baseline cells the screen keeps (``evalkit.analytic.screen``)."""
+    from evalkit.analytic import analytic_unsupported
+    from evalkit.analytic.screen import plan_screen
+    from evalkit.manifest import ScreenCounts
+
+    why = analytic_unsupported(study)
+    if why is not None:
+        reporter.note(f"--screen: every cell simulated: the analytic model does not cover this study ({why})")
+        return cells
+    plan = plan_screen(study, run.load()[1].knockouts)
+    keep = {(name, round(multiple, 9)) for name, multiple in plan.keep}
+    kept = [c for c in cells if c.scenario != "baseline" or (c.candidate, round(c.multiple, 9)) in keep]
+    counts = ScreenCounts(
+        baseline_cells=plan.baseline_cells,
+        simulated_cells=plan.simulated_cells,
+        screened_out_cells=plan.screened_out_cells,
+        close_pairs=plan.close,
+        decisive_multiples=list(plan.decisive),
+    )
+    note = (
+        f"screened run: {counts.simulated_cells:,} of {counts.baseline_cells:,} baseline cells simulated (close to "
+        f"a knock-out at {', '.join(f'{m:g}x' for m in plan.decisive) or 'no multiple'}); "
+        f"{counts.screened_out_cells:,} screened out, their figures are analytic"
+    )
+    notes = run.manifest().notes
+    run.update_manifest(screen=counts, notes=notes if note in notes else [*notes, note])
+    reporter.note(note)
+    return kept
 
 
 def _solve_analytically(study: Study, ledger: CellLedger, reporter: Reporter) -> None:

@@ -351,6 +351,9 @@ def _candidate(
     study: Study, name: str, curves: dict[tuple[str, str, str], Curve], every: dict[tuple[str, str, str], Curve]
 ) -> CandidateAnalysis:
     mine = {key: curve for key, curve in curves.items() if key[0] == name}
+    screened = _screened(name, mine, every)  # evalkit run --screen (evalkit.analytic.screened)
+    if screened is not None:
+        mine, every = screened[0], screened[1]
     sources = {key[1]: _source_analysis(study, c, every[key]) for key, c in mine.items() if key[2] == BASELINE}
     fault_curves = tuple(c for key, c in mine.items() if key[2] != BASELINE)
     errors: tuple[ModelError, ...] = ()
@@ -360,9 +363,28 @@ def _candidate(
         )
     design = next(iter(mine.values())).design if mine else ""
     evidence = choose_evidence(study, name, {source: found.curve for source, found in sources.items()})
+    if screened is not None and not (evidence.primary == "load" and evidence_kind(study, name, "load") == "measured"):
+        evidence = EvidenceChoice(("analytic", *(s for s in evidence.order if s != "analytic")), screened[2])
     return CandidateAnalysis(
         name, design, sources, tuple(fault_impacts(study, list(fault_curves))), fault_curves, errors, evidence
     )
+
+
+def _screened(
+    name: str, mine: dict[tuple[str, str, str], Curve], every: dict[tuple[str, str, str], Curve]
+) -> tuple[dict[tuple[str, str, str], Curve], dict[tuple[str, str, str], Curve], str] | None:
+    """A screened candidate's curves: one analytic baseline with the simulated cells in it, and the reason."""
+    from evalkit.analytic.screened import is_screened, screened_curve, screened_reason
+
+    analytic, sim = (name, "analytic", BASELINE), (name, "sim", BASELINE)
+    if not is_screened(every.get(analytic), every.get(sim)):
+        return None
+    kept = {key: curve for key, curve in mine.items() if key != sim}
+    if analytic in mine:
+        kept[analytic] = screened_curve(mine[analytic], mine.get(sim), every.get(sim))
+    unfiltered = {key: curve for key, curve in every.items() if key != sim}
+    unfiltered[analytic] = screened_curve(every[analytic], every.get(sim))
+    return kept, unfiltered, screened_reason(every.get(sim))
 
 
 def _conclusive(study: Study, curves: dict[tuple[str, str, str], Curve]) -> dict[tuple[str, str, str], Curve]:

@@ -51,6 +51,12 @@ def _summary(outcome: RunOutcome) -> list[str]:
             )
             lines.append(f"  {candidate.name} ({candidate.design}): score {total}, sustains {sustain}; {status}")
         lines.extend(f"note: {note}" for note in scored.provenance.notes)
+    screened = outcome.run.manifest().screen
+    if screened is not None:
+        lines.append(
+            f"screen: {screened.simulated_cells:,} of {screened.baseline_cells:,} baseline cells simulated, "
+            f"{screened.screened_out_cells:,} screened out (analytic)"
+        )
     for skipped in outcome.skipped:
         lines.append(f"not run: {skipped}")
     if outcome.scorecard_html is not None:
@@ -81,6 +87,12 @@ def register(app: typer.Typer) -> None:
         ),
         allow_host: list[str] | None = typer.Option(
             None, "--allow-host", help="Allow this link-local or metadata target host (repeatable)."
+        ),
+        screen: bool = typer.Option(
+            False,
+            "--screen",
+            help="Solve every cell analytically first; simulate only the cells close to a knock-out "
+            "(the others' figures are analytic).",
         ),
         yes_big: bool = typer.Option(
             False, "--yes-big", help="Run a study over the size limits (see `evalkit validate` for its estimate)."
@@ -123,6 +135,7 @@ def register(app: typer.Typer) -> None:
             load_workers=load_workers,
             dask_scheduler=dask_scheduler,
             yes_big=yes_big,
+            screen=screen,
         )
         if not no_load and only != "sim" and resume is None:
             for line in _stage_advice(study or _default_study(), quick, seed):
