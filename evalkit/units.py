@@ -5,6 +5,13 @@ everything inside evalkit is in seconds, per-second and plain fractions. This mo
 place that converts, so a unit is understood the same way everywhere. The pydantic types at the
 bottom (``Duration``, ``Rate``, ``Fraction``) let the study models accept either form and carry a
 JSON Schema that editors can use.
+
+In a file a person wrote, a duration or rate must carry its unit: ``p95_cycle_time: 4`` could mean
+4 seconds or 4 hours, and reading it silently as seconds once made a days-scale SLO a seconds-scale
+one. The loader validates files under ``UNITS_REQUIRED``; a bare number there is refused in one line
+that shows the allowed forms. Zero is the one exception (0 is the same in every unit). Models built
+in Python (``ExponentialDistribution(mean=0.2)``, round-trips of evalkit's own JSON) carry seconds
+and per-second as plain numbers, as everything inside evalkit does.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, ValidationInfo, WithJsonSchema
 
 from evalkit.errors import UnitError, shorten
 
@@ -29,7 +36,14 @@ __all__ = [
     "Duration",
     "Rate",
     "Fraction",
+    "UNITS_REQUIRED",
+    "units_required",
+    "unitless_duration_message",
+    "unitless_rate_message",
 ]
+
+#: The pydantic validation context of a file a person wrote: durations and rates need a unit.
+UNITS_REQUIRED: dict[str, str] = {"units": "required"}
 
 #: Seconds in each duration unit a study may use.
 SECONDS_PER: dict[str, float] = {
@@ -172,8 +186,46 @@ def format_rate_in(per_second: float, unit: str) -> str:
     return f"{text}{unit if unit in ('/s', '/min', '/h', '/d') else '/s'}"
 
 
-def _as_pydantic(parser: Any) -> BeforeValidator:
-    def validate(value: object) -> float:
+def units_required(context: object) -> bool:
+    """Whether a pydantic validation context is that of a file a person wrote (``UNITS_REQUIRED``)."""
+    return isinstance(context, dict) and context.get("units") == "required"
+
+
+def _bare_number(value: object) -> float | None:
+    """The number when ``value`` is a number without a unit (``4``, ``4.0``, ``"4"``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match and not match.group(2):
+            return float(match.group(1))
+    return None
+
+
+def unitless_duration_message(value: object) -> str:
+    """The one-line refusal of a duration written without a unit, with the allowed forms."""
+    return f"{shorten(value)} (no unit): write a duration such as '{_example(value)} s', '250 ms', '5 minutes', '2 h'"
+
+
+def unitless_rate_message(value: object) -> str:
+    """The one-line refusal of a rate written without a unit, with the allowed forms."""
+    return f"{shorten(value)} (no unit): write a rate such as '{_example(value)}/s', '2000/hour', '5 per minute'"
+
+
+def _example(value: object) -> str:
+    number = _bare_number(value)
+    return f"{number:g}" if number is not None else "4"
+
+
+def _as_pydantic(parser: Any, unitless: Any) -> BeforeValidator:
+    def validate(value: object, info: ValidationInfo) -> float:
+        if unitless is not None and units_required(info.context):
+            number = _bare_number(value)
+            # Zero is zero in every unit, so "at: 0" is not ambiguous.
+            if number is not None and number != 0:
+                raise ValueError(unitless(value))
         try:
             return parser(value)
         except UnitError as error:
@@ -185,30 +237,30 @@ def _as_pydantic(parser: Any) -> BeforeValidator:
 
 Duration = Annotated[
     float,
-    _as_pydantic(parse_duration),
+    _as_pydantic(parse_duration, unitless_duration_message),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "description": "seconds"},
-                {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[a-zA-Z]*\s*$"},
+                {"const": 0, "description": "zero needs no unit"},
+                {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*[a-zA-Z]+\s*$"},
             ],
-            "description": "a duration: seconds, or a number with a unit (250ms, 2s, 5m, 3h, 14d)",
+            "description": "a duration with its unit: 250ms, 4 s, 5 minutes, 2 h, 14d",
         }
     ),
 ]
 Rate = Annotated[
     float,
-    _as_pydantic(parse_rate),
+    _as_pydantic(parse_rate, unitless_rate_message),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "number", "description": "per second"}, {"type": "string"}],
-            "description": "a rate: per second, or count/unit such as 40/s, 1200/h, 500/d",
+            "anyOf": [{"const": 0, "description": "zero needs no unit"}, {"type": "string"}],
+            "description": "a rate with its unit: count/unit such as 40/s, 2000/hour, 5 per minute, 500/d",
         }
     ),
 ]
 Fraction = Annotated[
     float,
-    _as_pydantic(parse_fraction),
+    _as_pydantic(parse_fraction, None),
     WithJsonSchema(
         {
             "anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}],

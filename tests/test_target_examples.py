@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from evalkit.study.candidates import Target
+from evalkit.units import UNITS_REQUIRED
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "evalkit" / "load" / "TARGETS.md", ROOT / "README.md"]
@@ -25,4 +26,5 @@ def test_there_are_examples() -> None:
 
 @pytest.mark.parametrize(("document", "index", "block"), BLOCKS, ids=lambda value: str(value)[:20])
 def test_example_target_validates(document: str, index: int, block: str) -> None:
-    Target.model_validate(yaml.safe_load(block)["target"])
+    # As a study file is read: every duration in an example carries its unit.
+    Target.model_validate(yaml.safe_load(block)["target"], context=UNITS_REQUIRED)

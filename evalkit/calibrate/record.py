@@ -148,8 +148,9 @@ def calibrated_study_text(
         for estimate in calibration.estimates:
             if estimate.name == OVERHEAD:
                 continue
+            # A study file's durations carry their unit (evalkit.units): a fitted time is seconds.
             parameters[estimate.name] = (
-                round(estimate.fitted) if estimate.kind == "count" else float(f"{estimate.fitted:.6g}")
+                round(estimate.fitted) if estimate.kind == "count" else f"{estimate.fitted:.6g} s"
             )
         description = str(candidate.get("description", "")).strip()
         candidate["description"] = f"{description} [{line}]".strip()

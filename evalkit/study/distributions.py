@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, field_validator
+from pydantic import Field, PositiveFloat, ValidationInfo, field_validator, model_validator
 
+from evalkit.errors import shorten
 from evalkit.study.base import Model
-from evalkit.units import Duration
+from evalkit.units import SECONDS_PER, Duration, units_required
 
 __all__ = [
     "ConstantDistribution",
@@ -44,7 +45,7 @@ class ConstantDistribution(_Spec):
     """Always the same duration (deterministic service: the D in M/D/1)."""
 
     dist: Literal["constant"]
-    value: Duration = Field(ge=0, description="the duration every time (seconds or 250ms, 2s…)")
+    value: Duration = Field(ge=0, description="the duration every time (250ms, 2s…)")
 
     @property
     def mean(self) -> float:
@@ -102,6 +103,38 @@ class EmpiricalDistribution(_Spec):
 
     dist: Literal["empirical"]
     samples: tuple[Duration, ...] = Field(min_length=1, max_length=100_000, description="observed durations")
+    unit: str | None = Field(
+        default=None, description="the unit of samples written as plain numbers (s, ms, min, h, d): an export's column"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_unit(cls, data: object, info: ValidationInfo) -> object:
+        # A process-mining export is a column of plain numbers in one unit: ``unit: min`` says which,
+        # once, instead of a unit on each of 10,000 samples. It is consumed here, so the model holds
+        # seconds and ``unit`` stays None (a round-trip of the model never converts twice).
+        if not isinstance(data, dict):
+            return data
+        if data.get("unit") is None:
+            samples = data.get("samples")
+            if units_required(info.context) and isinstance(samples, list | tuple):
+                plain = [s for s in samples if isinstance(s, int | float) and not isinstance(s, bool) and s != 0]
+                if plain:
+                    # One line for the whole column, not one per sample.
+                    raise ValueError(
+                        f"{len(plain)} sample(s) have no unit (first {plain[0]!r}): "
+                        "say the column's unit once with 'unit: s' (or ms, min, h, d), or write each as '4 s'"
+                    )
+            return data
+        unit = str(data["unit"]).strip().lower()
+        if unit not in SECONDS_PER:
+            raise ValueError(f"unit {shorten(data['unit'])} is not a duration unit; allowed: s, ms, min, h, d")
+        samples = data.get("samples")
+        if isinstance(samples, list | tuple):
+            samples = [
+                f"{s!r} {unit}" if isinstance(s, int | float) and not isinstance(s, bool) else s for s in samples
+            ]
+        return {**{k: v for k, v in data.items() if k != "unit"}, "samples": samples}
 
     @field_validator("samples")
     @classmethod

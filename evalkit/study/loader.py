@@ -24,6 +24,7 @@ from evalkit.study.references import Problem, check_study, check_study_against_s
 from evalkit.study.scorecard import Scorecard
 from evalkit.study.study import Study
 from evalkit.study.yamlfile import LineMap, read_yaml
+from evalkit.units import UNITS_REQUIRED
 
 __all__ = [
     "load_study",
@@ -171,7 +172,8 @@ def _line_for(lines: LineMap, path: typing.Sequence[str | int]) -> int | None:
 
 def _validate(model: type[ModelT], data: dict[str, Any], lines: LineMap, file: Path) -> ModelT:
     try:
-        return model.model_validate(data)
+        # A file a person wrote: a duration or rate needs its unit (evalkit.units.UNITS_REQUIRED).
+        return model.model_validate(data, context=UNITS_REQUIRED)
     except ValidationError as failure:
         errors = failure.errors(include_url=False)
         # A misspelt key also makes its correct spelling "missing": report the misspelling.

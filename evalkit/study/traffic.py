@@ -10,7 +10,15 @@ from __future__ import annotations
 import itertools
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from evalkit.study.base import Model
 from evalkit.study.process_types import TypeSlo
@@ -176,13 +184,19 @@ class Kpi(Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _parse_units(cls, data: object) -> object:
-        from evalkit.units import parse_duration, parse_fraction
+    def _parse_units(cls, data: object, info: ValidationInfo) -> object:
+        from evalkit.units import parse_duration, parse_fraction, unitless_duration_message, units_required
 
         if isinstance(data, dict):
-            parse = parse_fraction if str(data.get("metric", "")).startswith(("error", "manual")) else parse_duration
+            plain = str(data.get("metric", "")).startswith(("error", "manual"))
+            parse = parse_fraction if plain else parse_duration
             data = dict(data)
             for key in ("today", "target"):
+                value = data.get(key)
+                # A cycle time in a file needs its unit, like every other duration (zero excepted).
+                bare = isinstance(value, int | float) and not isinstance(value, bool) and value != 0
+                if not plain and bare and units_required(info.context):
+                    raise ValueError(f"{key}: {unitless_duration_message(value)}")
                 if key in data and isinstance(data[key], str):
                     try:
                         data[key] = parse(data[key])

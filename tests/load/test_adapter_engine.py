@@ -20,7 +20,7 @@ from evalkit.errors import EvalkitError, InputError
 from evalkit.load import LoadPlan, plan_stages, run_load_test
 
 pytestmark = pytest.mark.timeout(120)
-FAST = {"stage_warmup": 1, "stage_duration": 3, "drain_timeout": 1.5}
+FAST = {"stage_warmup": "1 s", "stage_duration": "3 s", "drain_timeout": "1.5 s"}
 FATES = 8  # seq % 8 picks the fate below
 SEEN = web.AppKey("seen", list)
 
@@ -79,9 +79,9 @@ def test_every_failure_class_is_told_apart_and_requests_are_counted(serve, write
             "failed_status": [500],
             "poll_interval": "20ms",
         },
-        "timeout": 0.4,
+        "timeout": "0.4 s",
     }
-    study_dict = one_system_study(peak_rate=40, multiples=[1], target=target, load=FAST, arrivals="constant")
+    study_dict = one_system_study(peak_rate="40/s", multiples=[1], target=target, load=FAST, arrivals="constant")
     _, study = write_study_dict(study_dict)
     metrics = metrics_of(
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
@@ -121,7 +121,7 @@ def test_completion_by_status_code_alone_and_retry_after_honoured(serve, write_s
         "start": {"path": "/run/{{seq}}", "retries": 2},
         "completion": {"mode": "sync", "status_pointer": None, "done_status": [200], "failed_status": [500]},
     }
-    study_dict = one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST, arrivals="constant")
+    study_dict = one_system_study(peak_rate="20/s", multiples=[1], target=target, load=FAST, arrivals="constant")
     _, study = write_study_dict(study_dict)
     metrics = metrics_of(
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
@@ -165,7 +165,7 @@ def test_a_disallowed_variable_is_never_sent(
     monkeypatch.setenv("EVALKIT_TEST_CLOUD_KEY", "hunter2")
     monkeypatch.delenv("EVALKIT_ALLOW_ENV", raising=False)
     target = {"base_url": server.base_url, "start": {"path": "/w"}, "completion": {"mode": "sync"}, **where}
-    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate="20/s", multiples=[1], target=target, load=FAST))
     with pytest.raises(EvalkitError, match="EVALKIT_TEST_CLOUD_KEY") as refused:
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
     assert app[SEEN] == [] and "hunter2" not in str(refused.value)
@@ -179,6 +179,6 @@ def test_a_disallowed_variable_is_never_sent(
 
 def test_a_metadata_target_is_refused_before_any_request(write_study_dict, tmp_path: Path) -> None:
     target = {"base_url": "http://169.254.169.254", "completion": {"mode": "sync"}}
-    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate="20/s", multiples=[1], target=target, load=FAST))
     with pytest.raises(InputError, match="cloud-metadata"):
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))

@@ -30,10 +30,10 @@ def test_a_variable_is_refused_until_the_runner_allows_it(tmp_path: Path, comman
     path.write_text(
         yaml.safe_dump(
             one_system_study(
-                peak_rate=5,
+                peak_rate="5/s",
                 multiples=[1],
                 target=target,
-                load={"stage_warmup": 0.5, "stage_duration": 1, "drain_timeout": 0.5},
+                load={"stage_warmup": "0.5 s", "stage_duration": "1 s", "drain_timeout": "0.5 s"},
             )
         ),
         encoding="utf-8",

@@ -80,7 +80,7 @@ def _rows(source: str, multiple: float, **metrics: float) -> list[Any]:
 
 
 def test_a_generator_limited_cell_is_no_knock_out_degradation_point_or_model_error(write_study_dict) -> None:
-    _, study = write_study_dict(one_system_study(peak_rate=10, multiples=[1, 2, 3], target=None, load={}))
+    _, study = write_study_dict(one_system_study(peak_rate="10/s", multiples=[1, 2, 3], target=None, load={}))
     rows = [row for m in (1.0, 2.0, 3.0) for row in _rows("sim", m)]
     rows += _rows("load", 1.0, generator_limited=0.0) + _rows("load", 2.0, generator_limited=0.0)
     # the generator could not keep up at 3x: it reads saturated and slow, but that was the generator
@@ -96,8 +96,8 @@ def test_a_generator_limited_cell_is_no_knock_out_degradation_point_or_model_err
 def test_an_overloaded_generator_never_yields_a_platform_verdict(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(instant_app())
     target = {"base_url": server.base_url, "start": {"path": "/work"}, "completion": {"mode": "sync"}}
-    load = {"stage_warmup": 0.5, "stage_duration": 2, "drain_timeout": 1, "max_in_flight": 50}
-    _, study = write_study_dict(one_system_study(peak_rate=20_000, multiples=[1], target=target, load=load))
+    load = {"stage_warmup": "0.5 s", "stage_duration": "2 s", "drain_timeout": "1 s", "max_in_flight": 50}
+    _, study = write_study_dict(one_system_study(peak_rate="20000/s", multiples=[1], target=target, load=load))
     said: list[str] = []
     plan = LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "o")
     table = run_load_test(plan, progress=lambda label, fraction: said.append(label))
@@ -144,10 +144,10 @@ def _poll_study(base_url: str, rate: float, interval: str) -> dict[str, Any]:
         "base_url": base_url,
         "start": {"path": "/jobs", "id_pointer": "/id"},
         "completion": {"mode": "poll", "status_path": "/jobs/{id}", "poll_interval": interval},
-        "workflow_timeout": 30,
+        "workflow_timeout": "30 s",
     }
-    load = {"stage_warmup": 0.5, "stage_duration": 3, "drain_timeout": 0.5}
-    return one_system_study(peak_rate=rate, multiples=[1], target=target, load=load)
+    load = {"stage_warmup": "0.5 s", "stage_duration": "3 s", "drain_timeout": "0.5 s"}
+    return one_system_study(peak_rate=f"{rate}/s", multiples=[1], target=target, load=load)
 
 
 def _run(study_dict, write_study_dict, out: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -70,10 +70,10 @@ def test_a_starved_sampler_against_an_overloaded_queue_reports_its_growth(
     monkeypatch.setenv("EVALKIT_TEST_SAMPLER_LAG", "0.15")
     with ThreadedServer(single_server_app(service)) as server:
         data = one_system_study(
-            peak_rate=mu,
+            peak_rate=f"{mu}/s",
             multiples=[over],
             target={"base_url": server.base_url, "start": {"path": "/work"}, "completion": {"mode": "sync"}},
-            load={"stage_warmup": 1.0, "stage_duration": 6.0, "drain_timeout": 3.0},
+            load={"stage_warmup": "1 s", "stage_duration": "6 s", "drain_timeout": "3 s"},
         )
         path = tmp_path / "overload.yaml"
         path.write_text(yaml.safe_dump(data), encoding="utf-8")

@@ -19,7 +19,8 @@ from evalkit.errors import TargetError
 from evalkit.load import FleetConfig, LoadPlan, plan_stages, run_load_test
 
 pytestmark = pytest.mark.timeout(120)
-FAST = {"stage_warmup": 1, "stage_duration": 3, "drain_timeout": 1}
+STAGE_SECONDS = 3
+FAST = {"stage_warmup": "1 s", "stage_duration": f"{STAGE_SECONDS} s", "drain_timeout": "1 s"}
 SYNC_WORK = {"start": {"path": "/work"}, "completion": {"mode": "sync"}}
 
 
@@ -42,7 +43,7 @@ def test_constant_rate_is_held_within_two_percent(serve, write_study_dict, tmp_p
     server = serve(instant_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
     _, study = write_study_dict(
-        one_system_study(peak_rate=150, multiples=[1], target=target, load=FAST, arrivals="constant")
+        one_system_study(peak_rate="150/s", multiples=[1], target=target, load=FAST, arrivals="constant")
     )
     metrics = metrics_of(
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
@@ -57,16 +58,16 @@ def test_constant_rate_is_held_within_two_percent(serve, write_study_dict, tmp_p
 def test_two_generator_processes_share_a_poisson_rate(serve, write_study_dict, tmp_path: Path) -> None:
     server = serve(instant_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
-    _, study = write_study_dict(one_system_study(peak_rate=120, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate="120/s", multiples=[1], target=target, load=FAST))
     out = tmp_path / "out"
     metrics = metrics_of(
         run_load_test(
             LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=out), FleetConfig(processes=2)
         )
     )
-    expected = 120 * FAST["stage_duration"]
+    expected = 120 * STAGE_SECONDS
     # the superposition of the two processes' streams is Poisson at the whole rate
-    assert abs(metrics["offered_rate"] * FAST["stage_duration"] - expected) < 4 * math.sqrt(expected)
+    assert abs(metrics["offered_rate"] * STAGE_SECONDS - expected) < 4 * math.sqrt(expected)
     assert metrics["achieved_rate"] == pytest.approx(metrics["offered_rate"], rel=0.02)
     assert metrics["completed"] == metrics["started"]
     assert (out / "1x-worker0_stats.csv").is_file() and (out / "1x-worker1_stats.csv").is_file()
@@ -77,7 +78,7 @@ def test_unreachable_target_is_refused_in_one_line(write_study_dict, tmp_path: P
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     target = {"base_url": f"http://127.0.0.1:{port}", **SYNC_WORK}
-    _, study = write_study_dict(one_system_study(peak_rate=10, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate="10/s", multiples=[1], target=target, load=FAST))
     with pytest.raises(TargetError, match="cannot connect"):
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
 
@@ -86,7 +87,7 @@ def test_http_500s_are_an_error_rate_and_a_breach_stops_the_ramp(serve, write_st
     server = serve(failing_app())
     target = {"base_url": server.base_url, **SYNC_WORK}
     load = {**FAST, "abort_on_breach": True}
-    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1, 2], target=target, load=load))
+    _, study = write_study_dict(one_system_study(peak_rate="20/s", multiples=[1, 2], target=target, load=load))
     out = tmp_path / "out"
     table = run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=out))
     assert set(table.frame["multiple"]) == {1.0}  # the 2x stage was not run against a failing target
@@ -102,16 +103,16 @@ def test_a_hanging_target_gives_counted_timeouts_and_the_stage_still_ends(
     serve, write_study_dict, tmp_path: Path
 ) -> None:
     server = serve(hanging_app())
-    target = {"base_url": server.base_url, **SYNC_WORK, "timeout": 60, "workflow_timeout": 60}
-    load = {"stage_warmup": 0.5, "stage_duration": 2, "drain_timeout": 0.5}
-    _, study = write_study_dict(one_system_study(peak_rate=25, multiples=[1], target=target, load=load))
+    target = {"base_url": server.base_url, **SYNC_WORK, "timeout": "60 s", "workflow_timeout": "60 s"}
+    load = {"stage_warmup": "0.5 s", "stage_duration": "2 s", "drain_timeout": "0.5 s"}
+    _, study = write_study_dict(one_system_study(peak_rate="25/s", multiples=[1], target=target, load=load))
     metrics = metrics_of(
         run_load_test(LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "out"))
     )
     assert metrics["started"] > 0 and metrics["timeouts"] == metrics["started"]
     assert metrics["completed"] == 0 and math.isnan(metrics["error_rate"])  # nothing ended: no rate to claim
     assert metrics["saturated"] == 1
-    assert metrics["cycle_time_p50"] >= load["drain_timeout"]  # given up on, at their age: a lower bound
+    assert metrics["cycle_time_p50"] >= study.load.drain_timeout  # given up on, at their age: a lower bound
 
 
 def test_generic_adapter_polls_an_async_job_api_with_a_secret_header(
@@ -132,7 +133,7 @@ def test_generic_adapter_polls_an_async_job_api_with_a_secret_header(
         },
         "headers": {"Authorization": "Bearer ${EVALKIT_SECRET_TEST_TOKEN}"},
     }
-    _, study = write_study_dict(one_system_study(peak_rate=20, multiples=[1], target=target, load=FAST))
+    _, study = write_study_dict(one_system_study(peak_rate="20/s", multiples=[1], target=target, load=FAST))
     with pytest.raises(TargetError, match="EVALKIT_SECRET_TEST_TOKEN"):
         run_load_test(
             LoadPlan(study=study, candidate="target", stages=plan_stages(study), out_dir=tmp_path / "refused")

@@ -84,10 +84,10 @@ def md1_run(tmp_path_factory: pytest.TempPathFactory) -> dict[float, tuple[dict[
     tmp = tmp_path_factory.mktemp("md1")
     with ThreadedServer(single_server_app(SERVICE)) as server:
         data = one_system_study(
-            peak_rate=MU,
+            peak_rate=f"{MU}/s",
             multiples=[LOW, MEDIUM, HIGH],
             target={"base_url": server.base_url, "start": {"path": "/work"}, "completion": {"mode": "sync"}},
-            load={"stage_warmup": WARMUP, "stage_duration": WINDOW, "drain_timeout": DRAIN},
+            load={"stage_warmup": f"{WARMUP} s", "stage_duration": f"{WINDOW} s", "drain_timeout": f"{DRAIN} s"},
         )
         path = tmp / "md1.yaml"
         path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -144,10 +144,10 @@ def test_overload_reports_saturation_and_a_growing_backlog(tmp_path: Path) -> No
     mu = 1 / FAST_SERVICE
     with ThreadedServer(single_server_app(FAST_SERVICE)) as server:
         data = one_system_study(
-            peak_rate=mu,
+            peak_rate=f"{mu}/s",
             multiples=[OVER],
             target={"base_url": server.base_url, "start": {"path": "/work"}, "completion": {"mode": "sync"}},
-            load={"stage_warmup": WARMUP, "stage_duration": 6.0, "drain_timeout": 1.0},
+            load={"stage_warmup": f"{WARMUP} s", "stage_duration": "6 s", "drain_timeout": "1 s"},
         )
         path = tmp_path / "overload.yaml"
         path.write_text(yaml.safe_dump(data), encoding="utf-8")

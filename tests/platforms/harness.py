@@ -39,6 +39,8 @@ def rejecting_proxy(upstream: str) -> web.Application:
         body = await request.read()
         session = request.app[SESSION]
         headers = {"Content-Type": "application/json"}
+        if "X-N8N-API-KEY" in request.headers:  # n8n's status polls need its API key
+            headers["X-N8N-API-KEY"] = request.headers["X-N8N-API-KEY"]
         async with session.request(request.method, upstream + path, data=body, headers=headers) as answer:
             return web.Response(status=answer.status, body=await answer.read(), content_type="application/json")
 
@@ -64,9 +66,9 @@ def run_two_stages(
         start = dict(target["start"])
         start["path"] += ("&" if "?" in start["path"] else "?") + "seq={{seq}}"
         target["start"] = start
-        load = {"stage_warmup": 1, "stage_duration": window, "drain_timeout": drain}
+        load = {"stage_warmup": "1 s", "stage_duration": f"{window} s", "drain_timeout": f"{drain} s"}
         study_dict = one_system_study(
-            peak_rate=rate, multiples=[1, high], target=target, load=load, arrivals="constant"
+            peak_rate=f"{rate}/s", multiples=[1, high], target=target, load=load, arrivals="constant"
         )
         study_dict["slo"] = {"p95_cycle_time": "30s", "max_error_rate": "50%"}
         path = tmp_path / "study.yaml"
