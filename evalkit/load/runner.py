@@ -42,7 +42,7 @@ from evalkit.load.targets import (
 )
 from evalkit.load.thresholds import all_passed, check_thresholds
 from evalkit.results import Observation, ResultTable, observations
-from evalkit.study import Study
+from evalkit.study import Slo, Study
 
 __all__ = ["LATE_AFTER", "SAMPLE_INTERVAL", "run_load_test"]
 
@@ -138,6 +138,13 @@ def _spec(
     )
 
 
+def _type_slos(study: Study) -> dict[str, Slo] | None:
+    """A mix's per-type SLOs, for the stage checks (``None`` for one process)."""
+    if not study.workload.mixed:
+        return None
+    return {process.name: study.workflow_slo(process.name) for process in study.workload.processes}
+
+
 def _typed_mix(study: Study, resolved: ResolvedTarget) -> tuple[tuple[str, float], ...]:
     """A mix's (type, share) pairs when the start call can carry the type: the reference platform
     always, a live target whose start path or body has ``{{type}}``; else none (judged on the whole)."""
@@ -230,7 +237,7 @@ def run_load_test(
                 replication=0,
                 metrics=metrics,
             )
-            checks = check_thresholds(metrics, study.slo)
+            checks = check_thresholds(metrics, study.slo, _type_slos(study))
             _log_stage(out_dir, stage, record, metrics, [c.describe() for c in checks])
             advice = generator_advice(f"{candidate} {stage.label}", metrics)
             if advice is not None and on_note is not None:

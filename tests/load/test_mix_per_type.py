@@ -82,3 +82,18 @@ def test_the_reference_platform_measures_each_type_of_a_mix(tmp_path: Path) -> N
     # the slow type waits a fixed 300 ms before its step; the quick one does not wait
     assert slow["cycle_time_p50"] - quick["cycle_time_p50"] == pytest.approx(0.3, abs=0.1)
     assert quick["cycle_time_p95"] < whole["cycle_time_p95"] <= slow["cycle_time_p95"]
+
+
+def test_each_recorded_type_is_checked_against_its_own_slo() -> None:
+    from evalkit.load import check_thresholds
+
+    study = load_study(STUDY)
+    types = {p.name: study.workflow_slo(p.name) for p in study.workload.processes}
+    metrics = {
+        "cycle_time_p95": 0.5, "error_rate": 0.0, "saturated": 0.0,
+        "started@slow": 40.0, "cycle_time_p95@slow": 1.5, "error_rate@slow": 0.0,  # slow's SLO: 1 s
+    }  # fmt: skip
+    checks = {c.name: c for c in check_thresholds(metrics, study.slo, types)}
+    assert checks["p95 cycle time"].passed and not checks["p95 cycle time (slow)"].passed
+    assert checks["p95 cycle time (slow)"].describe() == "p95 cycle time (slow) 1.5 s <= 1 s: FAILED"
+    assert "p95 cycle time (quick)" not in checks  # not recorded: not judged
