@@ -172,3 +172,18 @@ def test_a_source_without_per_type_rows_says_so_instead_of_a_number(mix) -> None
     split = {v.workflow_type: v.split for v in record.workflow_types}
     assert split == {"all": True, "straight-through": False, "referred": False}
     assert "do not record" in record.workflow_types[1].note
+
+
+def test_a_mix_writes_the_same_results_bytes_with_one_or_two_workers(tmp_path: Path) -> None:
+    from evalkit import sim
+
+    study = load_study(Path(__file__).resolve().parents[1] / "load" / "studies" / "small-mix.yaml")
+    cells = sim.plan_cells(study, multiples=[1], replications=2, include_faults=False)
+    paths = []
+    for workers in (1, 2):
+        path = tmp_path / f"results-{workers}.csv"
+        sim.run_sweep(study, cells, workers=workers).write_csv(path)
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    table = ResultTable.read_csv(paths[0])
+    assert sorted(set(table.frame["workflow_type"])) == ["all", "quick", "slow"]
