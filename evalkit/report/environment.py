@@ -169,6 +169,7 @@ def markdown_environment() -> jinja2.Environment:
     environment.filters.update(plain)
     environment.filters["md"] = markdown_text
     environment.filters["md_code"] = markdown_code
+    environment.globals["glossary"] = GLOSSARY  # the same words as the page's glossary, as plain text
     return environment
 
 
