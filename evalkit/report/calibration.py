@@ -120,7 +120,7 @@ def _block(item: Mapping[str, Any]) -> dict[str, Any]:
         parameters=[_parameter_row(p) for p in record["parameters"]],
         curves=[_curve_row(s) for s in record.get("stages", [])],
         capacity=record.get("capacity"),
-        saturation_multiple=record.get("saturation_multiple"),
+        saturation_multiple=_rounded(record.get("saturation_multiple")),
         holdout=_holdout(record),
     )
     return block
@@ -152,7 +152,7 @@ def _parameter_row(parameter: Record) -> dict[str, Any]:
     kind = parameter["kind"]
     low, high = parameter["interval_95"]
     assumed, fitted = parameter["assumed"], parameter["fitted"]
-    change = (fitted - assumed) / assumed if assumed else None
+    change = f"{(fitted - assumed) / assumed:+.0%}".replace("-", "−") if assumed else "—"
     return {
         "name": parameter["name"],
         "meaning": parameter["meaning"],
@@ -195,12 +195,22 @@ def _holdout(record: Record) -> dict[str, Any]:
         for h in holdout["stages"]
     ]
     errors = [abs(r["error"]) for r in rows if r["error"] is not None]
+    measured = holdout["measured_saturation_multiple"]
+    top = max((s["multiple"] for s in record.get("stages", [])), default=None)
     return {
         "verified": True,
         "sentence": None,
         "rows": rows,
         "worst_p95_error": max(errors) if errors else None,
-        "predicted_saturation": holdout["predicted_saturation_multiple"],
-        "measured_saturation": holdout["measured_saturation_multiple"],
+        "predicted_saturation": _rounded(holdout["predicted_saturation_multiple"]),
+        "measured_saturation": measured,
+        "measured_saturation_text": f"at {measured:g}x"
+        if measured is not None
+        else "not saturated" + (f" up to {top:g}x" if top is not None else ""),
         "within_one_step": holdout["saturation_within_one_step"],
     }
+
+
+def _rounded(multiple: float | None) -> float | None:
+    # A predicted multiple is a model's figure: two decimals, not the solver's six.
+    return None if multiple is None or not math.isfinite(multiple) else round(float(multiple), 2)
