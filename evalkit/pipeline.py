@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -52,6 +52,13 @@ class LoggingReporter:
         self.inner = inner
         log_file.parent.mkdir(parents=True, exist_ok=True)
         self.stream = log_file.open("a", encoding="utf-8")
+        self._stage: tuple[str, float] | None = None  # the stage under way and when it began
+
+    def _stage_took(self) -> None:
+        """One line per finished stage with its wall seconds (where a run's time goes)."""
+        if self._stage is not None:
+            name, began = self._stage
+            self._log(f"stage {name} took {time.monotonic() - began:.1f} s")
 
     def _log(self, text: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
@@ -71,6 +78,8 @@ class LoggingReporter:
         self._log(f"warning: {category.__name__}: {message} ({Path(filename).name}:{lineno})")
 
     def stage(self, name: str, total: int | None = None) -> None:
+        self._stage_took()
+        self._stage = (name, time.monotonic())
         self._log(f"stage {name}" + (f" ({total} cells)" if total else ""))
         self.inner.stage(name, total)
 
@@ -87,6 +96,7 @@ class LoggingReporter:
         self.inner.substage(label, fraction)
 
     def close(self, outcome: str) -> None:
+        self._stage_took()
         self._log(outcome)
         self.stream.close()
 
@@ -123,6 +133,7 @@ class RunOptions:
     dask_scheduler: str | None = None
     yes_big: bool = False
     screen: bool = False  # solve every cell analytically; simulate only the close cells that decide a knock-out
+    sequential_load: bool = False  # quick runs only: candidates one after another, not side by side
 
 
 @dataclass
@@ -148,8 +159,10 @@ def _quick_note(study: Study, options: RunOptions) -> str:
     if not options.load or options.only == "sim":
         return replications + "; rerun without --quick for the study's full precision"
     measured = ", ".join(f"{m:g}x" for m in quick_load_multiples(study))
+    together = sum(1 for candidate in study.candidates if _side_by_side(options, candidate))
+    side_by_side = f", the {together} reference platforms side by side" if together > 1 else ""
     return (
-        f"{replications}, load stages of {study.load.stage_duration:g} s at {measured} only; "
+        f"{replications}, load stages of {study.load.stage_duration:g} s at {measured} only{side_by_side}; "
         "rerun without --quick for the study's full precision"
     )
 
@@ -210,6 +223,7 @@ def _machine_options(options: RunOptions) -> dict[str, JsonScalar | list[float]]
         "load_processes": options.load_processes,
         "load_workers": options.load_workers,
         "dask_scheduler": options.dask_scheduler,
+        "sequential_load": options.sequential_load,
     }
 
 
@@ -338,33 +352,97 @@ def _solve_analytically(study: Study, ledger: CellLedger, reporter: Reporter) ->
 
 
 def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: RunOptions, reporter: Reporter) -> None:
-    from evalkit.load import FleetConfig, LoadPlan, ReferencePlatform, plan_stages, run_load_test
+    from evalkit.load import plan_stages
+    from evalkit.load.side_by_side import Post, run_side_by_side
 
     stages = plan_stages(study, multiples=quick_load_multiples(study) if options.quick else None)
     done = ledger.done("load")
     reporter.stage("load test", total=len(stages))
     if len(stages) - sum(1 for s in stages if s.key not in done):
         reporter.advance(sum(1 for s in stages if s.key in done), detail="already done")
+
+    def committed(stage: LoadStage, rows: list[Observation]) -> None:
+        ledger.commit(stage.key, "load", rows)
+        reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")
+
+    todo = {c.name: [s for s in stages if s.candidate == c.name and s.key not in done] for c in study.candidates}
+    together = [c for c in study.candidates if todo[c.name] and _side_by_side(options, c)]
+    if len(together) > 1:
+
+        def member(candidate: Candidate) -> Callable[[Post, Callable[[], None]], None]:
+            def body(post: Post, arrive: Callable[[], None]) -> None:
+                def stage_done(stage: LoadStage, rows: list[Observation]) -> None:
+                    post(committed, stage, rows)
+                    arrive()  # lockstep: no candidate starts its next stage before all finish this one
+
+                # Every platform is up before any generator starts, so no start-up overlaps a window.
+                _load_candidate(
+                    study, run, candidate, todo[candidate.name], options, stage_done, reporter, post, arrive
+                )
+
+            return body
+
+        run_side_by_side([member(candidate) for candidate in together])
     for candidate in study.candidates:
-        todo = [s for s in stages if s.candidate == candidate.name and s.key not in done]
-        if not todo:
-            continue
+        if todo[candidate.name] and not (len(together) > 1 and candidate in together):
+            _load_candidate(study, run, candidate, todo[candidate.name], options, committed, reporter)
 
-        def committed(stage: LoadStage, rows: list[Observation]) -> None:
-            ledger.commit(stage.key, "load", rows)
-            reporter.advance(1, detail=f"{stage.candidate} {stage.multiple:g}x")
 
-        with _platform_for(run, candidate, ReferencePlatform) as base_url:
-            plan = LoadPlan(
-                study=study,
-                candidate=candidate.name,
-                stages=todo,
-                out_dir=run.locust_dir / _safe(candidate.name),
-                base_url=base_url,
-                stage_seconds=study.load.stage_duration,
-            )
-            fleet = FleetConfig(processes=options.load_processes, load_workers=options.load_workers)
-            run_load_test(plan, fleet, on_stage=committed, progress=reporter.substage, on_note=reporter.note)
+def _side_by_side(options: RunOptions, candidate: Candidate) -> bool:
+    """Quick runs load-test reference platforms side by side (``evalkit.load.side_by_side``).
+
+    Never a full run, a live target (its engine may need the machine) or a fleet of several
+    processes or Locust workers (they would compete for the cores and the master's port).
+    """
+    return (
+        options.quick
+        and not options.sequential_load
+        and candidate.target is None
+        and options.load_processes == 1
+        and not options.load_workers
+    )
+
+
+def _load_candidate(
+    study: Study,
+    run: RunDirectory,
+    candidate: Candidate,
+    todo: list[LoadStage],
+    options: RunOptions,
+    on_stage: Callable[[LoadStage, list[Observation]], None],
+    reporter: Reporter,
+    post: Callable[..., None] | None = None,
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """One candidate's stages; side by side, ``post`` hands the reporter's calls to the run's thread
+    and ``ready`` waits, once the platform is up, for the other candidates' platforms."""
+    from evalkit.load import FleetConfig, LoadPlan, ReferencePlatform, run_load_test
+
+    def progress(label: str, fraction: float) -> None:
+        if post is None:
+            reporter.substage(label, fraction)
+        else:
+            post(reporter.substage, label, fraction)
+
+    def note(text: str) -> None:
+        if post is None:
+            reporter.note(text)
+        else:
+            post(reporter.note, text)
+
+    with _platform_for(run, candidate, ReferencePlatform) as base_url:
+        if ready is not None:
+            ready()
+        plan = LoadPlan(
+            study=study,
+            candidate=candidate.name,
+            stages=todo,
+            out_dir=run.locust_dir / _safe(candidate.name),
+            base_url=base_url,
+            stage_seconds=study.load.stage_duration,
+        )
+        fleet = FleetConfig(processes=options.load_processes, load_workers=options.load_workers)
+        run_load_test(plan, fleet, on_stage=on_stage, progress=progress, on_note=note)
 
 
 @contextmanager
