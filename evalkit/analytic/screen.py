@@ -211,9 +211,9 @@ def _screen_cell(
     window = study.traffic.horizon - study.traffic.warmup
     if slo.max_error_rate > 0:
         completions = max(metrics["completed"], 1.0)
-        # Three binomial standard deviations of the rate a window of this many completions measures.
-        noise = 3 * math.sqrt(max(error, 1 / completions) / completions)
-        close = abs(error - slo.max_error_rate) <= max(margin * factor * slo.max_error_rate, noise)
+        # Three binomial (Poisson) standard deviations of the rate a window of this many completions measures.
+        noise = 3 * math.sqrt(error / completions)
+        close = abs(error - slo.max_error_rate) <= margin * factor * slo.max_error_rate + noise
         checks.append((error > slo.max_error_rate, close, "error rate near its maximum"))
     below, above = _window_z(cell, cv2, window)
     if cell.saturated:
