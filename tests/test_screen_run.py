@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _study(tmp_path: Path) -> Path:
     data = yaml.safe_load((ROOT / "tests" / "fixtures" / "tiny.yaml").read_text(encoding="utf-8"))
     data.pop("faults")
-    data["traffic"]["multiples"] = [1, 2, 3, 4]
+    data["traffic"].update(multiples=[1, 2, 3, 4], horizon="20s")  # a 15 s window: a short test
     template = data["candidates"][0]
     data["candidates"] = []
     for name, dispatch in (("Fast", "4ms"), ("Close", "19.5ms"), ("Slow", "30ms")):
