@@ -48,6 +48,7 @@ def test_calibration_recovers_hidden_engine_parameters(tmp_path: Path) -> None:
         app, ["calibrate", str(run.path), "--candidate", "Engine", "--fit-multiples", "1,1.5,2"]
     )
     assert result.exit_code == 0, result.output
+    print(result.output)  # the figures: assumed, fitted with intervals, hold-out (pytest -s)
     record = json.loads((run.path / "calibration" / "Engine.json").read_text(encoding="utf-8"))
     fitted = {p["name"]: p["fitted"] for p in record["parameters"]}
     assert fitted["engine_workers"] == pytest.approx(3, rel=0.15), result.output
