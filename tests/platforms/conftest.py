@@ -94,3 +94,13 @@ def restate_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mod
     ports = ("INGRESS", "ADMIN", "FABRIC", "SERVICE")
     env = {f"EVALKIT_RESTATE_{name}_PORT": "port" for name in ports} | {"EVALKIT_RESTATE_SLOTS": "4"}
     yield from _kit_up("restate", monkeypatch, tmp_path, env)
+
+
+@pytest.fixture
+def n8n_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """n8n with at most 2 production executions at once on a free port; its API key exported; stopped by PID."""
+    if not (ROOT / "platforms" / "n8n" / "node_modules" / "n8n" / "bin" / "n8n").exists():
+        missing("n8n (python platforms/n8n/kit.py install)")
+    for module in _kit_up("n8n", monkeypatch, tmp_path, {"EVALKIT_N8N_PORT": "port", "EVALKIT_N8N_CONCURRENCY": "2"}):
+        monkeypatch.setenv(module.API_KEY_VARIABLE, module.api_key_file().read_text(encoding="ascii").strip())
+        yield module

@@ -79,7 +79,18 @@ def run_two_stages(
     stages = {
         multiple: dict(zip(rows["metric"], rows["value"], strict=True)) for multiple, rows in frame.groupby("multiple")
     }
-    shown = ("started", "completed", "failed", "rejected", "timeouts", "lost", "completed_rate", "saturated")
+    shown = (
+        "started",
+        "completed",
+        "failed",
+        "rejected",
+        "timeouts",
+        "lost",
+        "completed_rate",
+        "saturated",
+        "engine_cpu_seconds",
+        "carried_in",
+    )
     print(
         {m: {k: round(s[k], 3) for k in (*shown, "requests_per_workflow", "cycle_time_p50")} for m, s in stages.items()}
     )
