@@ -56,7 +56,8 @@ __all__ = ["SourceAnalysis", "CandidateAnalysis", "Analysis", "analyse", "BASELI
 BASELINE = "baseline"
 #: Verdicts one noisy window must not decide alone. The degradation class is a shape fitted to one
 #: point per multiple, and a busy machine bends it (issue 15 §3); the sustainable multiple of a live
-#: measurement stays the measurement's (judged conservatively, evalkit.analysis.evidence).
+#: measurement stays the measurement's (judged conservatively, evalkit.analysis.evidence), and a
+#: knock-out judged on it is confirmed by the replicated simulation (evalkit.analysis.confirmation).
 UNCONFIRMED_VERDICTS = ("degradation_class",)
 SourceChoice = Literal["sim", "load", "best"]
 _FAULT_RESULT_METRIC = {

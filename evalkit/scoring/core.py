@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from evalkit.analysis import Analysis
+from evalkit.analysis.confirmation import confirm_knockout
 from evalkit.scorecard_data import (
     AhpSummary,
     CandidateResult,
@@ -93,7 +95,14 @@ def _knockouts(study: Study, scorecard: Scorecard, analysis: Analysis, row: _Row
             at_multiple=rule.at_multiple,
             scenario=rule.scenario,
         )
-        fails = knockout_fails(found, rule.op, rule.threshold)
+        # One load window per multiple is one draw of noise: the replicated simulation confirms it.
+        check = confirm_knockout(
+            analysis, row.candidate.name, rule.id, found,
+            partial(knockout_fails, op=rule.op, threshold=rule.threshold), at_multiple=rule.at_multiple,
+        )  # fmt: skip
+        fails, found = check.fails, check.value
+        if check.warning:
+            warnings.append(check.warning)
         if fails is None:
             why = (
                 f"{rule.metric} missing: {found.note}"
@@ -103,7 +112,9 @@ def _knockouts(study: Study, scorecard: Scorecard, analysis: Analysis, row: _Row
             warnings.append(f"{row.candidate.name}: knock-out {rule.id!r} could not be checked ({why})")
         elif fails:
             row.knockouts.append(
-                f"{rule.reason} ({rule.metric} is {found.display}; needs {rule.op} {rule.threshold:g})"
+                f"{rule.reason} ({rule.metric} is {found.display}"
+                f"{' simulated; the one-window measurement is unconfirmed' if check.unconfirmed else ''}; "
+                f"needs {rule.op} {rule.threshold:g})"
             )
 
 
