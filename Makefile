@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint browser graphviz bench clean platform-deps platform-up platform-down test-platforms
+.PHONY: run test lint browser graphviz bench clean platform-deps platform-up platform-down test-platforms test-heavy
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -59,6 +59,10 @@ platform-down: $(STAMP)
 test-platforms: platform-deps
 	$(PYTHON) platforms/restate/kit.py install
 	$(PYTHON) -m pytest -m platforms tests/platforms $(PYTEST_ARGS)
+
+## make test-heavy: long checks beyond CI's time budget (marked `heavy`), e.g. five runs under a CPU hog
+test-heavy: $(STAMP)
+	$(PYTHON) -m pytest -m heavy $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
