@@ -23,6 +23,7 @@ from evalkit.files import write_atomically
 __all__ = [
     "FORMAT_VERSION",
     "Provenance",
+    "TargetProvenance",
     "CriterionInfo",
     "CriterionScore",
     "Evidence",
@@ -68,6 +69,18 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class TargetProvenance(Record):
+    """One load-tested target: its base URL, the engine version where its API tells it, its poll interval."""
+
+    candidate: str
+    base_url: str
+    kind: Literal["measured", "emulated"]
+    kit: str | None = None
+    engine_version: str | None = None
+    version_source: str | None = Field(default=None, description="where the version was read (evalkit.load.provenance)")
+    poll_interval: float | None = Field(default=None, description="seconds between status polls; None: synchronous")
+
+
 class Provenance(Record):
     """Where the numbers came from."""
 
@@ -91,6 +104,7 @@ class Provenance(Record):
     replications: int | None = None
     multiples: list[float] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    targets: list[TargetProvenance] = Field(default_factory=list, description="every load-tested target")
 
 
 class CriterionInfo(Record):

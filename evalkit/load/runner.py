@@ -28,6 +28,7 @@ from evalkit.load.cluster import DEFAULT_PORT, LocustCluster
 from evalkit.load.fleet import GeneratorFleet
 from evalkit.load.measurement import generator_advice, stage_metrics
 from evalkit.load.plan import FleetConfig, LoadPlan
+from evalkit.load.provenance import TargetRecord, engine_version, write_target
 from evalkit.load.recording import StageRecord, merge_records
 from evalkit.load.resources import probe_for
 from evalkit.load.spec import GeneratorSpec, StagePlan
@@ -216,6 +217,7 @@ def run_load_test(
     design = study.candidate(candidate).design
     rows: list[Observation] = []
     engine = probe_for(resolved.target.kit)
+    write_target(out_dir, _target_record(candidate, resolved))  # base URL, engine version, poll interval
     carried = 0  # workflows of the previous stage still running on the target as this one starts
     with _start_fleet(fleet, spec_path, out_dir, generators, progress) as running:
         for stage_plan, stage in zip(plans, stages, strict=True):
@@ -252,6 +254,21 @@ def run_load_test(
                     progress(f"{candidate} {stage.label}: SLO breached; later stages skipped", 1.0)
                 break
     return ResultTable.from_observations(rows)
+
+
+def _target_record(candidate: str, resolved: ResolvedTarget) -> TargetRecord:
+    """What the provenance says of this target (evalkit.load.provenance)."""
+    version, source = (None, None) if resolved.reference else engine_version(resolved.target.kit)
+    completion = resolved.target.completion
+    return TargetRecord(
+        candidate=candidate,
+        base_url=resolved.target.base_url,
+        kind="emulated" if resolved.reference else "measured",
+        kit=resolved.target.kit,
+        engine_version=version,
+        version_source=source,
+        poll_interval=completion.poll_interval * resolved.time_scale if completion.mode == "poll" else None,
+    )
 
 
 def _spill_metrics(resolved: ResolvedTarget, record: StageRecord, carried: int, *, last: bool) -> dict[str, float]:

@@ -14,7 +14,8 @@ from evalkit.analysis import Analysis, analyse
 from evalkit.errors import RunStoreError
 from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
-from evalkit.scorecard_data import Provenance, ScoredStudy, write_scored_study
+from evalkit.load.provenance import read_targets
+from evalkit.scorecard_data import Provenance, ScoredStudy, TargetProvenance, write_scored_study
 from evalkit.scoring.assumptions import assumptions, surprises
 from evalkit.store import RunDirectory
 from evalkit.study import Scorecard, Study, load_study_with_scorecard
@@ -62,6 +63,7 @@ def provenance_of(
         replications=int(sim["replication"].nunique()) if len(sim) else None,
         multiples=sorted({float(m) for m in frame["multiple"]}),
         notes=notes,
+        targets=[TargetProvenance.model_validate(t) for t in read_targets(run.locust_dir)],
     )
 
 

@@ -125,6 +125,21 @@ def _task_round_trip() -> bool:
     return False
 
 
+def version() -> str | None:
+    """Celery's version: Flower's API does not tell it, so the installed package's (the worker's own)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return f"celery {installed('celery')}, flower {installed('flower')}"
+    except PackageNotFoundError:
+        return None
+
+
+#: Where ``version()`` reads the engine's version (provenance states it beside the number).
+VERSION_SOURCE = "installed packages (Flower's API does not tell it)"
+
+
 def kit() -> Kit:
     """The Celery kit with this environment's ports and concurrency."""
     redis_port, flower_port = ports()

@@ -266,6 +266,10 @@ def version() -> str | None:
         return None
 
 
+#: Where ``version()`` reads the engine's version (provenance states it beside the number).
+VERSION_SOURCE = "the installed n8n package (its API tells it only to a logged-in user)"
+
+
 def kit() -> Kit:
     """The n8n kit with this environment's port and concurrency."""
     if not N8N.exists():

@@ -103,6 +103,17 @@ def _invocation_round_trip() -> bool:
     return False
 
 
+def version() -> str | None:
+    """The server's version, as its admin API tells it (``GET /version`` on the admin port)."""
+    status, answer = http_json("GET", f"http://{LOOPBACK}:{ports()['admin']}/version")
+    found = answer.get("version") if status == 200 and isinstance(answer, dict) else None
+    return str(found) if found else None
+
+
+#: Where ``version()`` reads the engine's version (provenance states it beside the number).
+VERSION_SOURCE = "GET /version on the admin port"
+
+
 def kit() -> Kit:
     """The Restate kit with this environment's ports and slots."""
     if not (BIN / "restate-server").exists():

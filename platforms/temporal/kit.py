@@ -121,6 +121,17 @@ def _workflow_round_trip() -> bool:
     return False
 
 
+def version() -> str | None:
+    """The server's version, as its HTTP API tells it (``GET /api/v1/system-info``: ``serverVersion``)."""
+    status, answer = http_json("GET", f"{base_url()}/api/v1/system-info")
+    found = answer.get("serverVersion") if status == 200 and isinstance(answer, dict) else None
+    return str(found) if found else None
+
+
+#: Where ``version()`` reads the engine's version (provenance states it beside the number).
+VERSION_SOURCE = "GET /api/v1/system-info (serverVersion)"
+
+
 def kit() -> Kit:
     """The Temporal kit with this environment's ports and activity slots."""
     grpc_port, http_port = ports()

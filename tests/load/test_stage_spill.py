@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,10 @@ def test_a_long_enough_wait_starts_the_next_stage_on_an_empty_engine(serve, writ
     assert second["carried_in"] == 0 and "spilled" not in second  # nothing to wait for after the last
     assert running == 0
     assert first["poll_interval"] == pytest.approx(0.02)
+    # the provenance's record of the target: a live one, measured, polled every 20 ms
+    recorded = json.loads((tmp_path / "o" / "target.json").read_text(encoding="utf-8"))
+    assert recorded["kind"] == "measured" and recorded["poll_interval"] == pytest.approx(0.02)
+    assert recorded["base_url"].startswith("http://127.0.0.1:") and recorded["engine_version"] is None
 
 
 def test_a_short_wait_records_the_spill_the_next_stage_starts_with(serve, write_study_dict, tmp_path: Path) -> None:
