@@ -1,9 +1,11 @@
 """``evalkit platform up|down|status NAME``: bring a real engine's kit up on this machine, or down.
 
-A kit (``platforms/<name>/kit.py``: celery, temporal, restate) installs its engine from a package
+A kit (``platforms/<name>/kit.py``: celery, temporal, restate, n8n) installs its engine from a package
 registry, starts it on 127.0.0.1 with PID files and a readiness check, and stops exactly the
 processes it started. ``up`` installs what is missing first, then prints the PIDs and the base
-URL the kit's ``target:`` block points at; ``scenarios/real-engines.yaml`` load-tests all three.
+URL the kit's ``target:`` block points at, and the engine's version where its API tells it;
+``scenarios/real-engines.yaml`` load-tests the first three. A kit whose target needs a secret
+(n8n's API key) says which variable to export from which file.
 Kits live in the source tree beside the package (an editable install, as ``make`` builds).
 """
 
@@ -17,7 +19,7 @@ import typer
 
 __all__ = ["KITS", "load_kit", "register"]
 
-KITS = ("celery", "temporal", "restate")
+KITS = ("celery", "temporal", "restate", "n8n")
 _ROOT = Path(__file__).resolve().parents[2] / "platforms"
 
 
@@ -54,8 +56,12 @@ def register(app: typer.Typer) -> None:
             pids = kit.kit().up()
         except kit.KitError as error:
             raise _fail(name, error) from None
-        print(f"{name}: up at {kit.base_url()} (PIDs {', '.join(f'{k} {v}' for k, v in pids.items())})")
+        version = kit.version() if hasattr(kit, "version") else None
+        engine = f", engine {version} ({kit.VERSION_SOURCE})" if version else ""
+        print(f"{name}: up at {kit.base_url()}{engine} (PIDs {', '.join(f'{k} {v}' for k, v in pids.items())})")
         print(f"state, PID files and logs: {kit.kit().directory}")
+        if hasattr(kit, "API_KEY_VARIABLE"):  # the target block reads the key from the environment
+            print(f'before a run: export {kit.API_KEY_VARIABLE}="$(cat {kit.api_key_file()})"')
 
     @platform.command("down")
     def down(name: str = typer.Argument(..., help=f"One of: {', '.join(KITS)}.")) -> None:

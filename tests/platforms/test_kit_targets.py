@@ -52,3 +52,10 @@ def test_documented_and_bundled_targets_are_the_kits(name: str, monkeypatch: pyt
     assert kit_target in _verified_blocks()
     study = load_study(ROOT / "scenarios" / "real-engines.yaml")
     assert study.candidate(candidate).target == kit_target
+
+
+def test_the_documented_n8n_block_is_the_kits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """n8n is not in the bundled study (its ~0.3 CPU-seconds per execution): only TARGETS.md names it."""
+    monkeypatch.delenv("EVALKIT_N8N_PORT", raising=False)
+    kit = load_kit("n8n")
+    assert Target.model_validate(kit.target("order", {"scale": 1.0})) in _verified_blocks()
