@@ -1,7 +1,8 @@
 """The scored outcome of a study: the plain data ``scorecard.json`` holds and reports render.
 
 ``score()`` produces a ``ScoredStudy``; ``evalkit report`` and ``evalkit compare`` read it back
-and hand it to templates as plain dictionaries. Nothing here computes: these are frozen records.
+through this model and hand the typed records to the view, the charts and the templates.
+Nothing here computes: these are frozen records.
 The file is a contract between scoring and reporting: add optional fields freely, rename or remove
 one only together with every template that reads it. ``format_version`` changes when it breaks.
 

@@ -3,8 +3,8 @@
 A report is what an architect forwards to a steering committee, so it must be one file that opens
 anywhere, offline, with no scripts and no network requests (a Content-Security-Policy forbids
 them), that prints well, and whose every number can be traced to the scored data. The renderers
-receive ``ScoredStudy`` records and turn them into plain dictionaries before any template sees
-them; charts are inline SVG drawn by matplotlib.
+receive ``ScoredStudy`` records, and the view, the charts and the templates read those typed
+records by attribute; charts are inline SVG drawn by matplotlib.
 
     render_scorecard(scored)           -> HTML text
     render_markdown(scored)            -> Markdown text

@@ -1,7 +1,8 @@
-"""Chart builders: plain scorecard data in, inline SVG out.
+"""Chart builders: typed scorecard records in, inline SVG out.
 
-Each builder takes the dictionaries of ``ScoredStudy.model_dump(mode="json")`` (never live
-objects) and returns ``Markup`` SVG from ``evalkit.report.svg``. The charts follow the report's
+Each builder takes records of the ``ScoredStudy`` (``evalkit.scorecard_data``: a candidate's
+``PerformanceAnalysis``, a ``WeightCrossover``…), frozen and read by attribute, and returns
+``Markup`` SVG from ``evalkit.report.svg``. The charts follow the report's
 rules: the simulation is a line with its 95% confidence band, a measurement is a marker, the SLO
 is a dashed red line, a saturated run is a cross at the top (it has no meaningful p95), and a
 missing value leaves a gap, never a zero.
@@ -21,6 +22,16 @@ from evalkit.units import format_duration
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from evalkit.report.view import MatrixRow
+    from evalkit.scorecard_data import (
+        CandidateResult,
+        CostBreakdown,
+        CriterionInfo,
+        PerformanceAnalysis,
+        ScoredStudy,
+        WeightCrossover,
+    )
+
 __all__ = [
     "contribution_chart",
     "cost_chart",
@@ -32,7 +43,6 @@ __all__ = [
     "format_latency_axis",
 ]
 
-Data = Mapping[str, Any]
 SLO_COLOUR = "#C5221F"
 #: Figure sizes in inches, chosen so 9pt text lands near 12px on a 1200px page (full width) or in a
 #: third of it (panels): the SVGs scale to their container, fonts included.
@@ -40,12 +50,12 @@ FULL_WIDTH = 12.0
 PANEL = (3.7, 2.7)
 
 
-def latency_limits(analyses: Iterable[Data], slo: float | None) -> tuple[float, float, bool]:
+def latency_limits(analyses: Iterable[PerformanceAnalysis], slo: float | None) -> tuple[float, float, bool]:
     """Shared y-range for p95 charts, and whether it needs a log scale (curves that explode)."""
     values = [slo] if slo else []
     for analysis in analyses:
-        for point in analysis["curve"]:
-            values += [v for v in (point["p95"], point["p95_low"], point["p95_high"]) if v and v > 0]
+        for point in analysis.curve:
+            values += [v for v in (point.p95, point.p95_low, point.p95_high) if v and v > 0]
     if not values:
         return 0.0, 1.0, False
     low, high = min(values), max(values)
@@ -75,49 +85,49 @@ def _multiple_axis(ax: Axes, multiples: Sequence[float], rates: Mapping[float, s
     ax.set_xlabel("load multiple of today's peak" + (" and the rate it means" if rates else ""))
 
 
-def rates_of(data: Mapping[str, Any]) -> dict[float, str]:
+def rates_of(data: ScoredStudy) -> dict[float, str]:
     """multiple -> its arrival rate in the study's unit (``2x`` -> ``4,000/h``), from the assumptions record."""
-    found = data.get("assumptions") or {}
-    return {float(m["multiple"]): m["display"] for m in found.get("multiples", ())}
+    found = data.assumptions
+    return {float(m.multiple): m.display for m in found.multiples} if found else {}
 
 
-def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-") -> None:
+def draw_p95(ax: Axes, analysis: PerformanceAnalysis, tint: str, label: str, *, style: str = "-") -> None:
     """One analysis on p95 axes: simulated mean + CI band as a line, measured points as diamonds."""
     import numpy as np
     from matplotlib import transforms
 
-    curve = list(analysis["curve"])
+    curve = list(analysis.curve)
     # A saturated run's p95 only says how long the run lasted, so it is not joined to the curve;
     # a lower bound (timeouts censor the tail) is drawn as an up-arrow, never as a point.
-    bounds = [(p["multiple"], p["p95"]) for p in curve if p.get("validity") == "lower bound" and p["p95"] is not None]
-    curve = [p for p in curve if p.get("validity", "conclusive") == "conclusive" or p["p95"] is None]
-    xs = np.array([p["multiple"] for p in curve], dtype=float)
-    ys = np.array([np.nan if p["p95"] is None or p["saturated"] else p["p95"] for p in curve], dtype=float)
+    bounds = [(p.multiple, p.p95) for p in curve if p.validity == "lower bound" and p.p95 is not None]
+    curve = [p for p in curve if p.validity == "conclusive" or p.p95 is None]
+    xs = np.array([p.multiple for p in curve], dtype=float)
+    ys = np.array([np.nan if p.p95 is None or p.saturated else p.p95 for p in curve], dtype=float)
     if bounds:
         ax.plot(*zip(*bounds, strict=True), "^", color=tint, markerfacecolor="none", markersize=6, linestyle="none")
-    overrun = [(p["multiple"], p["p95"]) for p in curve if p["saturated"] and p["p95"] is not None]
+    overrun = [(p.multiple, p.p95) for p in curve if p.saturated and p.p95 is not None]
     if overrun:
         ax.plot(
             *zip(*overrun, strict=True),
-            "o" if analysis["source"] == "sim" else "D",
+            "o" if analysis.source == "sim" else "D",
             markerfacecolor="none",
             color=tint,
             markersize=5,
             linestyle="none",
         )
-    if analysis["source"] == "sim":
+    if analysis.source == "sim":
         ax.plot(xs, ys, style, color=tint, linewidth=1.8, marker="o", markersize=3.5, label=f"{label} simulated p95")
-        low = np.array([np.nan if p["p95_low"] is None or p["saturated"] else p["p95_low"] for p in curve], float)
-        high = np.array([np.nan if p["p95_high"] is None or p["saturated"] else p["p95_high"] for p in curve], float)
+        low = np.array([np.nan if p.p95_low is None or p.saturated else p.p95_low for p in curve], float)
+        high = np.array([np.nan if p.p95_high is None or p.saturated else p.p95_high for p in curve], float)
         if np.isfinite(low).any():
             ax.fill_between(xs, low, high, color=tint, alpha=0.18, linewidth=0, label=f"{label} 95% CI")
     else:
-        kind = analysis.get("evidence") or "load-test"
+        kind = analysis.evidence or "load-test"
         ax.plot(xs, ys, "D", color=tint, markeredgecolor="#202124", markersize=5, label=f"{label} {kind} p95")
-    saturated = [p["multiple"] for p in curve if p["saturated"]]
+    saturated = [p.multiple for p in curve if p.saturated]
     if saturated:
         top = transforms.blended_transform_factory(ax.transData, ax.transAxes)
-        marker = "x" if analysis["source"] == "sim" else "X"
+        marker = "x" if analysis.source == "sim" else "X"
         ax.plot(
             saturated,
             [0.95] * len(saturated),
@@ -127,15 +137,15 @@ def draw_p95(ax: Axes, analysis: Data, tint: str, label: str, *, style: str = "-
             markersize=7,
             linestyle="none",
             clip_on=False,
-            label=f"{label} saturated ({analysis['source']})",
+            label=f"{label} saturated ({analysis.source})",
         )
 
 
-def _mark_sustainable(ax: Axes, analysis: Data, tint: str) -> None:
+def _mark_sustainable(ax: Axes, analysis: PerformanceAnalysis, tint: str) -> None:
     from matplotlib import transforms
 
-    msm = analysis["max_sustainable_multiple"]
-    text = f"max {analysis['max_sustainable_display']}"
+    msm = analysis.max_sustainable_multiple
+    text = f"max {analysis.max_sustainable_display}"
     top = transforms.blended_transform_factory(ax.transData, ax.transAxes)
     if msm is None:
         ax.text(0.02, 0.04, f"{text}: never met the SLO", transform=ax.transAxes, color=tint, fontsize=8)
@@ -144,7 +154,7 @@ def _mark_sustainable(ax: Axes, analysis: Data, tint: str) -> None:
     ax.text(
         msm,
         0.86,
-        f" {plain(text)} ({analysis.get('evidence') or analysis['source']})",
+        f" {plain(text)} ({analysis.evidence or analysis.source})",
         transform=top,
         color=tint,
         fontsize=7.5,
@@ -155,7 +165,7 @@ def _mark_sustainable(ax: Axes, analysis: Data, tint: str) -> None:
 def performance_chart(
     key: str,
     name: str,
-    analyses: Sequence[Data],
+    analyses: Sequence[PerformanceAnalysis],
     tint: str,
     slo: float | None,
     limits: tuple[float, float, bool],
@@ -166,8 +176,8 @@ def performance_chart(
         ax = fig.add_subplot()
         multiples: list[float] = []
         for analysis in analyses:
-            draw_p95(ax, analysis, tint if analysis["source"] == "sim" else "#202124", "", style="-")
-            multiples += [p["multiple"] for p in analysis["curve"]]
+            draw_p95(ax, analysis, tint if analysis.source == "sim" else "#202124", "", style="-")
+            multiples += [p.multiple for p in analysis.curve]
         if analyses:
             # The figure the matrix scored: performance lists the candidate's evidence source first.
             _mark_sustainable(ax, analyses[0], tint)
@@ -177,7 +187,7 @@ def performance_chart(
         ax.set_ylim(limits[0], limits[1])
         _multiple_axis(ax, multiples, rates)
         ax.set_ylabel("p95 cycle time")
-        if not any(a["source"] == "load" for a in analyses):
+        if not any(a.source == "load" for a in analyses):
             ax.text(0.98, 0.04, "not load-tested", transform=ax.transAxes, ha="right", fontsize=7.5, color="#5F6368")
         # The same key on every panel keeps the panels' axes the same size, so they line up.
         fig.legend(
@@ -205,28 +215,31 @@ def _performance_key(tint: str) -> list[Any]:
     ]
 
 
-def throughput_chart(candidates: Sequence[Data], colours: Mapping[str, str]) -> Markup | None:
+def throughput_chart(candidates: Sequence[CandidateResult], colours: Mapping[str, str]) -> Markup | None:
     """Completed against offered rate for every candidate, with the ideal y = x line."""
-    series = [(c, a) for c in candidates for a in c["performance"] if any(p["offered_rate"] for p in a["curve"])]
+    series = [(c, a) for c in candidates for a in c.performance if any(p.offered_rate for p in a.curve)]
     if not series:
         return None
     with figure(FULL_WIDTH, 3.6) as fig:
         ax = fig.add_subplot()
         top = 0.0
         for candidate, analysis in series:
-            points = [p for p in analysis["curve"] if p["offered_rate"] is not None]
-            xs = [p["offered_rate"] for p in points]
-            ys = [math.nan if p["completed_rate"] is None else p["completed_rate"] for p in points]
+            xs = [p.offered_rate for p in analysis.curve if p.offered_rate is not None]
+            ys = [
+                math.nan if p.completed_rate is None else p.completed_rate
+                for p in analysis.curve
+                if p.offered_rate is not None
+            ]
             top = max(top, *xs)
-            style = "-o" if analysis["source"] == "sim" else "D"
+            style = "-o" if analysis.source == "sim" else "D"
             ax.plot(
                 xs,
                 ys,
                 style,
-                color=colours[candidate["name"]],
+                color=colours[candidate.name],
                 markersize=4,
                 linewidth=1.5,
-                markeredgecolor="#202124" if analysis["source"] == "load" else colours[candidate["name"]],
+                markeredgecolor="#202124" if analysis.source == "load" else colours[candidate.name],
             )
         ax.plot([0, top], [0, top], color="#9AA0A6", linestyle="--", linewidth=1, label="completed = offered")
         ax.set_xlabel("offered rate (workflows started per second)")
@@ -235,19 +248,19 @@ def throughput_chart(candidates: Sequence[Data], colours: Mapping[str, str]) -> 
         return to_svg(fig, key="throughput", label="Throughput against offered load for every candidate")
 
 
-def contribution_chart(criteria: Sequence[Data], rows: Sequence[Data]) -> Markup:
+def contribution_chart(criteria: Sequence[CriterionInfo], rows: Sequence[MatrixRow]) -> Markup:
     """Weighted contributions as one stacked horizontal bar per candidate, best at the top."""
     with figure(FULL_WIDTH, 1.4 + 0.36 * len(rows)) as fig:
         ax = fig.add_subplot()
         ax.set_axisbelow(True)
-        names = [row["name"] for row in rows]
+        names = [row.name for row in rows]
         positions = list(range(len(rows)))[::-1]
         for index, criterion in enumerate(criteria):
             lefts, widths = [], []
             for row in rows:
-                cell = row["cells"][index]
-                lefts.append(sum(c["contribution"] or 0.0 for c in row["cells"][:index]))
-                widths.append(cell["contribution"] or 0.0)
+                cell = row.cells[index]
+                lefts.append(sum(c.contribution or 0.0 for c in row.cells[:index]))
+                widths.append(cell.contribution or 0.0)
             ax.barh(
                 positions,
                 widths,
@@ -256,20 +269,20 @@ def contribution_chart(criteria: Sequence[Data], rows: Sequence[Data]) -> Markup
                 color=colour(CRITERION_COLOURS, index),
                 edgecolor="white",
                 linewidth=0.6,
-                label=plain(criterion["label"]),
+                label=plain(criterion.label),
             )
         for position, row in zip(positions, rows, strict=True):
-            total = row["total"]
-            text = f"{total:.1f}" if total is not None else f"{row['total_partial']:.1f}+ (incomplete)"
-            if row["knocked_out"]:
+            total = row.total
+            text = f"{total:.1f}" if total is not None else f"{row.total_partial:.1f}+ (incomplete)"
+            if row.knocked_out:
                 text += "  knocked out"
             ax.text(
-                row["total_partial"] + 0.8,
+                row.total_partial + 0.8,
                 position,
                 text,
                 va="center",
                 fontsize=8,
-                color="#80868B" if row["knocked_out"] else "#202124",
+                color="#80868B" if row.knocked_out else "#202124",
             )
         ax.set_yticks(positions)
         ax.set_yticklabels([_short(plain(name), 34) for name in names])
@@ -287,21 +300,25 @@ def _short(text: str, limit: int) -> str:
 
 
 def crossover_chart(
-    key: str, crossover: Data, label: str, weights: Data, colours: Mapping[str, str], winner: str | None = None
+    key: str,
+    crossover: WeightCrossover,
+    label: str,
+    current: float | None,
+    critical: float | None,
+    colours: Mapping[str, str],
+    winner: str | None = None,
 ) -> Markup:
     """Every candidate's total as one criterion's weight sweeps 0..1; current and critical weights marked.
 
-    ``weights`` is the criterion's ``CriticalWeight`` record (or an empty mapping when none exists);
-    the winner's line is drawn thicker.
+    ``current`` and ``critical`` are the criterion's normalised weight now and where the winner
+    changes (its ``CriticalWeight`` record; None where there is none); the winner's line is thicker.
     """
-    current = weights.get("current_weight")
-    critical = weights.get("critical_weight")
     with figure(*PANEL) as fig:
         ax = fig.add_subplot()
-        for name, totals in crossover["totals"].items():
+        for name, totals in crossover.totals.items():
             leader = name == winner
             ax.plot(
-                crossover["weights"],
+                crossover.weights,
                 totals,
                 color=colours.get(name, "#5F6368"),
                 linewidth=2.8 if leader else 1.3,
@@ -343,9 +360,14 @@ def _percent_formatter() -> Any:
 COST_PARTS = ("licence", "infrastructure", "implementation", "integration", "operations")
 
 
-def cost_chart(candidates: Sequence[Data], currency: str) -> Markup | None:
+def _cost_parts(cost: CostBreakdown) -> tuple[float, ...]:
+    """The components of ``COST_PARTS``, in its order."""
+    return (cost.licence, cost.infrastructure, cost.implementation, cost.integration, cost.operations)
+
+
+def cost_chart(candidates: Sequence[CandidateResult], currency: str) -> Markup | None:
     """Total cost of ownership per candidate, stacked by component."""
-    costed = [c for c in candidates if c["cost"] is not None]
+    costed = [(c.name, _cost_parts(c.cost)) for c in candidates if c.cost is not None]
     if not costed:
         return None
     with figure(FULL_WIDTH, 1.4 + 0.36 * len(costed)) as fig:
@@ -354,7 +376,7 @@ def cost_chart(candidates: Sequence[Data], currency: str) -> Markup | None:
         positions = list(range(len(costed)))[::-1]
         lefts = [0.0] * len(costed)
         for index, part in enumerate(COST_PARTS):
-            widths = [c["cost"][part] / 1000 for c in costed]
+            widths = [parts[index] / 1000 for _, parts in costed]
             ax.barh(
                 positions,
                 widths,
@@ -367,7 +389,7 @@ def cost_chart(candidates: Sequence[Data], currency: str) -> Markup | None:
             )
             lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
         ax.set_yticks(positions)
-        ax.set_yticklabels([_short(plain(c["name"]), 34) for c in costed])
+        ax.set_yticklabels([_short(plain(name), 34) for name, _ in costed])
         ax.set_xlabel(f"thousand {plain(currency)} over the costing horizon")
         ax.grid(axis="y", visible=False)
         fig.legend(loc="outside upper center", ncols=len(COST_PARTS), fontsize=8)
@@ -377,7 +399,7 @@ def cost_chart(candidates: Sequence[Data], currency: str) -> Markup | None:
 def overlay_chart(
     key: str,
     name: str,
-    series: Sequence[tuple[str, str, Data]],
+    series: Sequence[tuple[str, str, PerformanceAnalysis]],
     slos: Sequence[float],
     limits: tuple[float, float, bool],
 ) -> Markup:
@@ -386,8 +408,8 @@ def overlay_chart(
         ax = fig.add_subplot()
         multiples: list[float] = []
         for label, tint, analysis in series:
-            draw_p95(ax, analysis, tint, plain(label), style="-" if analysis["source"] == "sim" else "D")
-            multiples += [p["multiple"] for p in analysis["curve"]]
+            draw_p95(ax, analysis, tint, plain(label), style="-" if analysis.source == "sim" else "D")
+            multiples += [p.multiple for p in analysis.curve]
         for slo in sorted(set(slos)):
             ax.axhline(slo, color=SLO_COLOUR, linestyle="--", linewidth=1.1, label=f"SLO {format_duration(slo)}")
         format_latency_axis(ax, limits[2])

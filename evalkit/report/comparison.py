@@ -6,6 +6,10 @@ comparison either refuses (``strict``) or recomputes every total on the criteria
 weighted by the first run's weights renormalised over them, and says so at the top of the report.
 Value functions are fixed in the scorecard, so a criterion's 0-100 value means the same thing in
 every run that uses the same scorecard; across scorecards the report warns that it may not.
+
+Each run arrives as its typed ``ScoredStudy`` and is read by attribute; only the optional extra
+per-run settings (the run's study copy and manifest, whatever their shape) are free mappings, since
+all that is done with them is to flatten them and list the keys whose values differ.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from evalkit.errors import InputError
 from evalkit.report import charts
 from evalkit.report.environment import html_environment
 from evalkit.report.svg import CANDIDATE_COLOURS, colour
-from evalkit.scorecard_data import ScoredStudy
+from evalkit.scorecard_data import CandidateResult, ScoredStudy
 
 __all__ = ["COMPARISON_SECTIONS", "comparison_context", "flatten", "render_comparison"]
 
@@ -28,7 +32,6 @@ COMPARISON_SECTIONS = (
     ("curves", "Degradation curves"),
     ("assumptions", "Assumptions that differ"),
 )
-Data = Mapping[str, Any]
 
 
 def render_comparison(
@@ -39,15 +42,17 @@ def render_comparison(
 ) -> str:
     """HTML comparing scored runs, given as (label, scored study); ``assumptions`` are extra
     per-run settings (e.g. the run's study copy and manifest) whose differences are listed."""
-    plain = [(label, scored.model_dump(mode="json", by_alias=True)) for label, scored in runs]
-    context = comparison_context(plain, assumptions=assumptions, strict=strict)
+    context = comparison_context(runs, assumptions=assumptions, strict=strict)
     return html_environment().get_template("comparison.html.j2").render(**context)
 
 
 def comparison_context(
-    runs: Sequence[tuple[str, Data]], *, assumptions: Sequence[Mapping[str, Any]] | None = None, strict: bool = False
+    runs: Sequence[tuple[str, ScoredStudy]],
+    *,
+    assumptions: Sequence[Mapping[str, Any]] | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """Everything the comparison template reads, from plain scored data."""
+    """Everything the comparison template reads, from the scored runs (``data`` of each is its ``ScoredStudy``)."""
     if len(runs) < 2:
         raise InputError("compare needs at least two runs")
     if assumptions is not None and len(assumptions) != len(runs):
@@ -79,14 +84,14 @@ def _unique_labels(labels: list[str]) -> list[str]:
     return unique
 
 
-def _weights(data: Data) -> dict[str, float]:
-    return {c["id"]: c["normalised_weight"] for c in data["criteria"]}
+def _weights(data: ScoredStudy) -> dict[str, float]:
+    return {c.id: c.normalised_weight for c in data.criteria}
 
 
-def _criteria_basis(labels: list[str], datas: list[Data], strict: bool) -> dict[str, Any]:
+def _criteria_basis(labels: list[str], datas: list[ScoredStudy], strict: bool) -> dict[str, Any]:
     """Whether totals compare as they are ("full") or only on shared criteria ("shared")."""
     weights = [_weights(d) for d in datas]
-    names = {d["provenance"]["scorecard_name"] for d in datas}
+    names = {d.provenance.scorecard_name for d in datas}
     same = len(names) == 1 and all(
         w.keys() == weights[0].keys() and all(abs(w[c] - weights[0][c]) < 1e-9 for c in w) for w in weights
     )
@@ -94,7 +99,7 @@ def _criteria_basis(labels: list[str], datas: list[Data], strict: bool) -> dict[
         return {"mode": "full", "criteria": list(weights[0]), "weights": weights[0], "dropped": {}, "name": names.pop()}
     shared = [c for c in weights[0] if all(c in w for w in weights)]
     described = "; ".join(
-        f"{label}: {d['provenance']['scorecard_name']} ({', '.join(f'{c} {w:.0%}' for c, w in _weights(d).items())})"
+        f"{label}: {d.provenance.scorecard_name} ({', '.join(f'{c} {w:.0%}' for c, w in _weights(d).items())})"
         for label, d in zip(labels, datas, strict=True)
     )
     if not shared:
@@ -115,24 +120,26 @@ def _criteria_basis(labels: list[str], datas: list[Data], strict: bool) -> dict[
     }
 
 
-def _scores(data: Data, basis: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def _scores(data: ScoredStudy, basis: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Per candidate: score on the comparison basis, rank among eligible candidates, knock-out."""
-    result = {}
-    for candidate in data["candidates"]:
+    result: dict[str, dict[str, Any]] = {}
+    for candidate in data.candidates:
+        score: float | None
         if basis["mode"] == "full":
-            score = candidate["total"]
+            score = candidate.total
         else:
-            values = {s["criterion_id"]: s["value"] for s in candidate["scores"]}
+            values = {s.criterion_id: s.value for s in candidate.scores}
             parts = [values.get(c) for c in basis["criteria"]]
+            known = [v for v in parts if v is not None]
             score = (
                 None
-                if None in parts
-                else sum(v * basis["weights"][c] for v, c in zip(parts, basis["criteria"], strict=True))
+                if len(known) != len(parts)
+                else sum(v * basis["weights"][c] for v, c in zip(known, basis["criteria"], strict=True))
             )
-        result[candidate["name"]] = {
+        result[candidate.name] = {
             "score": score,
-            "knocked_out": candidate["knocked_out"],
-            "design": candidate["design"],
+            "knocked_out": candidate.knocked_out,
+            "design": candidate.design,
         }
     ordered = sorted(
         result.items(), key=lambda kv: (kv[1]["knocked_out"], kv[1]["score"] is None, -(kv[1]["score"] or 0))
@@ -171,21 +178,21 @@ def _score_table(labels: list[str], scores: list[dict[str, dict[str, Any]]]) -> 
     return rows
 
 
-def _curves(labels: list[str], datas: list[Data]) -> dict[str, Any]:
+def _curves(labels: list[str], datas: list[ScoredStudy]) -> dict[str, Any]:
     """Overlaid p95 curves for each candidate that has performance results in at least two runs."""
     tints = [colour(CANDIDATE_COLOURS, i) for i in range(len(datas))]
-    names = list(dict.fromkeys(c["name"] for d in datas for c in d["candidates"] if c["performance"]))
-    analyses = [a for d in datas for c in d["candidates"] for a in c["performance"]]
-    slos = [d["slo"].get("p95_cycle_time") for d in datas if d["slo"].get("p95_cycle_time")]
+    names = list(dict.fromkeys(c.name for d in datas for c in d.candidates if c.performance))
+    analyses = [a for d in datas for c in d.candidates for a in c.performance]
+    slos = [slo for d in datas if (slo := d.slo.get("p95_cycle_time"))]
     limits = charts.latency_limits(analyses, min(slos) if slos else None)
     panels, sustainable = [], []
     for index, name in enumerate(names):
         series, row = [], []
         for label, tint, data in zip(labels, tints, datas, strict=True):
-            candidate = next((c for c in data["candidates"] if c["name"] == name), None)
-            found = candidate["performance"] if candidate else []
+            candidate: CandidateResult | None = next((c for c in data.candidates if c.name == name), None)
+            found = candidate.performance if candidate else []
             series += [(label, tint, a) for a in found]
-            row.append({a["source"]: a["max_sustainable_display"] for a in found} if candidate else None)
+            row.append({a.source: a.max_sustainable_display for a in found} if candidate else None)
         sustainable.append({"name": name, "cells": row})
         if sum(1 for cell in row if cell) >= 2:
             panels.append((name, charts.overlay_chart(f"overlay-{index}", name, series, slos, limits)))
@@ -208,20 +215,27 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     return {prefix: json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else value}
 
 
-def _run_settings(data: Data) -> dict[str, Any]:
-    p = data["provenance"]
-    keep = ("study_name", "study_sha256", "scorecard_name", "seed", "replications", "multiples", "quick")
+def _run_settings(data: ScoredStudy) -> dict[str, Any]:
+    p = data.provenance
     return {
-        "run": {k: p[k] for k in keep},
-        "slo": data["slo"],
+        "run": {
+            "study_name": p.study_name,
+            "study_sha256": p.study_sha256,
+            "scorecard_name": p.scorecard_name,
+            "seed": p.seed,
+            "replications": p.replications,
+            "multiples": p.multiples,
+            "quick": p.quick,
+        },
+        "slo": data.slo,
         "weights": _weights(data),
-        "currency": data["currency"],
-        "evalkit": p["evalkit_version"],
+        "currency": data.currency,
+        "evalkit": p.evalkit_version,
     }
 
 
 def _differences(
-    labels: list[str], datas: list[Data], assumptions: Sequence[Mapping[str, Any]] | None
+    labels: list[str], datas: list[ScoredStudy], assumptions: Sequence[Mapping[str, Any]] | None
 ) -> dict[str, Any]:
     """Settings whose values are not the same in every run, and how many are."""
     flats = []

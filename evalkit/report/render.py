@@ -1,14 +1,15 @@
 """Rendering a scored study: the HTML scorecard, its Markdown summary, and writing both to a run.
 
-``render_scorecard`` dumps the ``ScoredStudy`` to plain data once, builds the charts and the view
-(``evalkit.report.view``), and hands the result to ``scorecard.html.j2``. The output depends only
+``render_scorecard`` takes the typed ``ScoredStudy`` (``write_reports`` reads it from
+``scorecard.json`` once, validated by its model), builds the charts and the view
+(``evalkit.report.view``) from its records, and hands the result to ``scorecard.html.j2``, which
+reads the same records by attribute. The output depends only
 on the scored study: no clock, no environment, no network. The same input gives the same bytes,
 which the golden test holds it to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from evalkit.report.process_map import ProcessMap
     from evalkit.store import RunDirectory
 
-__all__ = ["SECTIONS", "plain_data", "render_scorecard", "render_markdown", "write_reports"]
+__all__ = ["SECTIONS", "render_scorecard", "render_markdown", "write_reports"]
 
 #: The scorecard's sections, in reading order: (anchor id, heading).
 SECTIONS = (
@@ -40,19 +41,13 @@ SECTIONS = (
 )
 
 
-def plain_data(scored: ScoredStudy) -> dict[str, Any]:
-    """The scored study as the plain dictionaries templates receive."""
-    return scored.model_dump(mode="json", by_alias=True)
-
-
 def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None) -> str:
     """The self-contained HTML scorecard for one scored study (with the study's process map, if drawn)."""
-    data = plain_data(scored)
     template = html_environment().get_template("scorecard.html.j2")
     script = weights.weights_script()
     return template.render(
-        **scorecard_context(data, process_map=process_map),
-        weights_data=weights.weights_data(data),
+        **scorecard_context(scored, process_map=process_map),
+        weights_data=weights.weights_data(scored),
         weights_script=script,
         script_csp=weights.script_hash(script),
     )
@@ -60,16 +55,15 @@ def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None)
 
 def render_markdown(scored: ScoredStudy) -> str:
     """A Markdown summary (recommendation, ranking, knock-outs, provenance) for a PR or wiki."""
-    data = plain_data(scored)
     template = markdown_environment().get_template("scorecard.md.j2")
-    return template.render(**scorecard_context(data, with_charts=False))
+    return template.render(**scorecard_context(scored, with_charts=False))
 
 
 def scorecard_context(
-    data: Mapping[str, Any], *, with_charts: bool = True, process_map: ProcessMap | None = None
+    data: ScoredStudy, *, with_charts: bool = True, process_map: ProcessMap | None = None
 ) -> dict[str, Any]:
-    """Everything the scorecard templates read, derived from the plain data."""
-    colours = view.candidate_colours(data["candidates"])
+    """Everything the scorecard templates read: the scored study itself (``data``) and its view."""
+    colours = view.candidate_colours(data.candidates)
     rows = view.matrix_rows(data)
     context: dict[str, Any] = {
         "data": data,
@@ -94,53 +88,54 @@ def scorecard_context(
     return context
 
 
-def _charts(data: Mapping[str, Any], rows: list[dict[str, Any]], colours: dict[str, str]) -> dict[str, Any]:
-    slo = data["slo"].get("p95_cycle_time")
-    analyses = [a for c in data["candidates"] for a in c["performance"]]
+def _charts(data: ScoredStudy, rows: list[view.MatrixRow], colours: dict[str, str]) -> dict[str, Any]:
+    slo = data.slo.get("p95_cycle_time")
+    analyses = [a for c in data.candidates for a in c.performance]
     limits = charts.latency_limits(analyses, slo)
     performance = {
-        c["name"]: charts.performance_chart(
-            f"p95-{i}", c["name"], c["performance"], colours[c["name"]], slo, limits, charts.rates_of(data)
+        c.name: charts.performance_chart(
+            f"p95-{i}", c.name, c.performance, colours[c.name], slo, limits, charts.rates_of(data)
         )
-        for i, c in enumerate(data["candidates"])
-        if c["performance"]
+        for i, c in enumerate(data.candidates)
+        if c.performance
     }
-    current = {c["id"]: {"current_weight": c["normalised_weight"]} for c in data["criteria"]}
-    current |= {w["criterion_id"]: w for w in data["robustness"]["critical_weights"]}
+    # The weight marked now: the critical-weight record's where there is one, else the criterion's share.
+    current: dict[str, tuple[float | None, float | None]] = {c.id: (c.normalised_weight, None) for c in data.criteria}
+    current |= {w.criterion_id: (w.current_weight, w.critical_weight) for w in data.robustness.critical_weights}
     labels = view.criterion_labels(data)
     crossovers = [
         (
-            labels.get(x["criterion_id"], x["criterion_id"]),
+            labels.get(x.criterion_id, x.criterion_id),
             charts.crossover_chart(
                 f"cross-{i}",
                 x,
-                labels.get(x["criterion_id"], x["criterion_id"]),
-                current.get(x["criterion_id"], {}),
+                labels.get(x.criterion_id, x.criterion_id),
+                *current.get(x.criterion_id, (None, None)),
                 colours,
-                data["winner"],
+                data.winner,
             ),
         )
-        for i, x in enumerate(data["robustness"]["crossovers"])
+        for i, x in enumerate(data.robustness.crossovers)
     ]
     return {
-        "contributions": charts.contribution_chart(data["criteria"], rows) if data["criteria"] else None,
+        "contributions": charts.contribution_chart(data.criteria, rows) if data.criteria else None,
         "performance": performance,
-        "throughput": charts.throughput_chart(data["candidates"], colours),
+        "throughput": charts.throughput_chart(data.candidates, colours),
         "crossovers": crossovers,
-        "cost": charts.cost_chart(data["candidates"], data["currency"]),
+        "cost": charts.cost_chart(data.candidates, data.currency),
     }
 
 
-def _assessed_sections(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _assessed_sections(data: ScoredStudy) -> list[dict[str, Any]]:
     """Per assessed criterion, each candidate's assessments (None where nobody assessed it)."""
     sections = []
-    for criterion in data["criteria"]:
-        if criterion["kind"] != "assessed":
+    for criterion in data.criteria:
+        if criterion.kind != "assessed":
             continue
         entries = []
-        for candidate in data["candidates"]:
-            found = next((a for a in candidate["assessed"] if a["criterion_id"] == criterion["id"]), None)
-            entries.append({"name": candidate["name"], "assessed": found})
+        for candidate in data.candidates:
+            found = next((a for a in candidate.assessed if a.criterion_id == criterion.id), None)
+            entries.append({"name": candidate.name, "assessed": found})
         sections.append({"criterion": criterion, "entries": entries})
     return sections
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from evalkit.report.svg import CRITERION_COLOURS, colour
+
+if TYPE_CHECKING:
+    from evalkit.scorecard_data import ScoredStudy
 
 __all__ = ["weights_data", "weights_script", "script_hash"]
 
@@ -41,25 +43,25 @@ def script_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def weights_data(data: Mapping[str, Any]) -> str:
+def weights_data(data: ScoredStudy) -> str:
     """The panel's data as JSON safe inside a ``<script type=application/json>`` block."""
     criteria = [
         {
-            "id": c["id"],
-            "label": c["label"],
-            "weight": round(c["normalised_weight"] * 100, 1),
+            "id": c.id,
+            "label": c.label,
+            "weight": round(c.normalised_weight * 100, 1),
             "colour": colour(CRITERION_COLOURS, i),
         }
-        for i, c in enumerate(data["criteria"])
+        for i, c in enumerate(data.criteria)
     ]
     candidates = [
         {
-            "name": c["name"],
-            "knocked_out": c["knocked_out"],
-            "values": {s["criterion_id"]: None if s["missing"] else s["value"] for s in c["scores"]},
+            "name": c.name,
+            "knocked_out": c.knocked_out,
+            "values": {s.criterion_id: None if s.missing else s.value for s in c.scores},
         }
-        for c in data["candidates"]
+        for c in data.candidates
     ]
-    text = json.dumps({"criteria": criteria, "candidates": candidates, "winner": data["winner"]}, ensure_ascii=True)
+    text = json.dumps({"criteria": criteria, "candidates": candidates, "winner": data.winner}, ensure_ascii=True)
     # "</script" or "<!--" inside a name must not end the block: escape the characters HTML reads.
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -8,7 +8,7 @@ import pytest
 from report_builders import small_study
 
 from evalkit.report import render_scorecard
-from evalkit.report.render import plain_data, render_markdown
+from evalkit.report.render import render_markdown
 from evalkit.report.view import FRAGILE, close_call, recommendation
 from evalkit.scorecard_data import ScoredStudy
 
@@ -27,7 +27,7 @@ CLOSE = {"Conductor Engine": 0.42, "Event Fabric": 0.58}
 
 def test_a_winner_best_in_fewer_than_half_the_weightings_is_a_close_call() -> None:
     scored = _variant(CLOSE)
-    found = recommendation(plain_data(scored))["close_call"]
+    found = recommendation(scored)["close_call"]
     assert found["headline"] == (
         "Too close to call: Conductor Engine and Event Fabric. Event Fabric is best in 58% of weightings."
     )
@@ -39,7 +39,7 @@ def test_a_winner_best_in_fewer_than_half_the_weightings_is_a_close_call() -> No
 
 
 def test_a_small_critical_weight_is_a_close_call_even_with_a_high_p_best() -> None:
-    data = plain_data(_variant({"Conductor Engine": 0.9, "Event Fabric": 0.1}, change=0.03))
+    data = _variant({"Conductor Engine": 0.9, "Event Fabric": 0.1}, change=0.03)
     found = close_call(data, 0.9, recommendation(data)["flip"])
     assert found is not None and found["challenger"] == "Event Fabric"
     assert "3.0 percentage points" in found["why"]
@@ -50,7 +50,7 @@ def test_a_small_critical_weight_is_a_close_call_even_with_a_high_p_best() -> No
     [(0.5, 0.05, False), (0.49, 0.5, True), (0.9, 0.049, True), (0.9, None, False)],
 )
 def test_the_rule_is_the_fragile_verdicts(p_best: float, change: float | None, close: bool) -> None:
-    data = plain_data(_variant({"Conductor Engine": p_best, "Event Fabric": 1 - p_best}, change=change))
+    data = _variant({"Conductor Engine": p_best, "Event Fabric": 1 - p_best}, change=change)
     found: dict[str, Any] = recommendation(data)
     assert (found["close_call"] is not None) == close
     assert (found["verdict"]["level"] == "fragile") == close
@@ -75,11 +75,11 @@ def test_a_criterion_that_does_not_discriminate_says_so_with_the_reason() -> Non
             for bottleneck in analysis["bottlenecks"]:
                 bottleneck["resource"] = "system:fraud-service"
     scored = ScoredStudy.model_validate(data)
-    lines = non_discriminating(plain_data(scored))
+    lines = non_discriminating(scored)
     assert lines[0] == (
         "Scalability and performance does not tell the candidates apart: all ≥ 4x; "
         "the bottleneck is fraud-service, a downstream system, not the platform."
     )
     html = render_scorecard(scored)
     assert lines[0] in html.replace("&#39;", "'")
-    assert not non_discriminating(plain_data(small_study()))
+    assert not non_discriminating(small_study())

@@ -10,10 +10,11 @@ from report_builders import large_study, small_study, tuned_study
 from evalkit.errors import InputError
 from evalkit.report import render_comparison
 from evalkit.report.comparison import comparison_context, flatten
+from evalkit.scorecard_data import ScoredStudy
 
 
-def plain(*studies):  # type: ignore[no-untyped-def]
-    return [(f"run{i}", s.model_dump(mode="json", by_alias=True)) for i, s in enumerate(studies)]
+def labelled(*studies: ScoredStudy) -> list[tuple[str, ScoredStudy]]:
+    return [(f"run{i}", s) for i, s in enumerate(studies)]
 
 
 def text(html: str) -> str:
@@ -21,7 +22,7 @@ def text(html: str) -> str:
 
 
 def test_same_scorecard_compares_totals_as_they_are() -> None:
-    context = comparison_context(plain(small_study(), tuned_study()))
+    context = comparison_context(labelled(small_study(), tuned_study()))
     assert context["basis"]["mode"] == "full"
     conductor = next(row for row in context["table"] if row["name"] == "Conductor Engine")
     assert conductor["cells"][1]["delta"] == pytest.approx(76.61 - 72.86)
@@ -34,14 +35,14 @@ def test_winner_change_is_reported() -> None:
     for candidate in after["candidates"]:  # Conductor Engine now fails the 3x knock-out
         if candidate["name"] == "Conductor Engine":
             candidate["knocked_out"] = True
-    runs = [("before", small_study().model_dump(mode="json", by_alias=True)), ("after", after)]
+    runs = [("before", small_study()), ("after", ScoredStudy.model_validate(after))]
     context = comparison_context(runs)
     assert context["winners"]["changed"]
     assert [w["name"] for w in context["winners"]["per_run"]] == ["Conductor Engine", "Event Fabric"]
 
 
 def test_different_scorecards_compare_on_shared_criteria_and_say_so() -> None:
-    context = comparison_context(plain(small_study(), large_study()))
+    context = comparison_context(labelled(small_study(), large_study()))
     basis = context["basis"]
     assert basis["mode"] == "shared"
     assert basis["criteria"] == ["integration", "scalability", "usability", "vendor", "tco"]
@@ -58,14 +59,14 @@ def test_different_scorecards_compare_on_shared_criteria_and_say_so() -> None:
 
 def test_strict_refuses_different_scorecards_in_one_line() -> None:
     with pytest.raises(InputError, match="drop --strict to compare them on the 5 criteria they share"):
-        comparison_context(plain(small_study(), large_study()), strict=True)
+        comparison_context(labelled(small_study(), large_study()), strict=True)
 
 
 def test_no_shared_criteria_is_refused() -> None:
     other = small_study().model_dump(mode="json", by_alias=True)
     other["criteria"] = [dict(c, id=f"other-{c['id']}") for c in other["criteria"]]
     with pytest.raises(InputError, match="share no scoring criteria"):
-        comparison_context([("a", small_study().model_dump(mode="json", by_alias=True)), ("b", other)])
+        comparison_context([("a", small_study()), ("b", ScoredStudy.model_validate(other))])
 
 
 def test_needs_two_runs() -> None:
@@ -85,7 +86,7 @@ def test_assumption_differences_name_the_setting() -> None:
 
 
 def test_overlaid_curves_for_candidates_in_several_runs() -> None:
-    context = comparison_context(plain(small_study(), tuned_study()))
+    context = comparison_context(labelled(small_study(), tuned_study()))
     assert [name for name, _ in context["curves"]["panels"]] == ["Conductor Engine", "Event Fabric", "Domain Mesh"]
     sustainable = context["curves"]["sustainable"][0]
     assert sustainable["cells"][0] == {"sim": "3.4x", "load": "3.2x"}
