@@ -67,25 +67,26 @@ def main() -> None:
     arguments = parser.parse_args()
     print(f"{os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
+        quick = Path(folder) / "quick"  # the re-use figure re-runs in this --out, after the quick run
+        first = 0.0
         for flag, target in TARGETS[:1] if arguments.quick_only else TARGETS:
             before = load_average()
-            seconds, run = timed_run(STUDY, flag, Path(folder) / (flag.strip("-") or "full"))
+            seconds, run = timed_run(STUDY, flag, quick if flag == "--quick" else Path(folder) / "full")
             name = f"evalkit run {flag}".strip()
             print(
                 f"{name:<22} {seconds:7.1f} s   target {target:5.0f} s   ratio {seconds / target:.2f}   "
                 f"load average {before} before, {load_average()} after"
             )
             if flag == "--quick":
+                first = seconds
                 for phase, phase_seconds in phases(run, seconds):
                     print(f"    {phase:<40} {phase_seconds:6.1f} s")
-        out = Path(folder) / "reuse"
-        first, _ = timed_run(STUDY, "--quick", out)
         data = yaml.safe_load(STUDY.read_text(encoding="utf-8"))
         # A load setting only, and one --quick keeps (it caps stage_duration and drain_timeout).
         data.setdefault("load", {})["stage_warmup"] = "2.5s"
         changed = Path(folder) / "changed.yaml"
         changed.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-        second, run = timed_run(changed, "--quick", out)
+        second, run = timed_run(changed, "--quick", quick)
         manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
         print(
             f"re-run after a load-only change: {manifest['cells_simulated']} cells simulated (target 0), "

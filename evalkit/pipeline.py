@@ -133,7 +133,7 @@ class RunOptions:
     dask_scheduler: str | None = None
     yes_big: bool = False
     screen: bool = False  # solve every cell analytically; simulate only the close cells that decide a knock-out
-    sequential_load: bool = False  # quick runs only: candidates one after another, not side by side
+    side_by_side_load: bool = False  # quick runs only, opt-in: reference platforms measured at once
 
 
 @dataclass
@@ -223,7 +223,7 @@ def _machine_options(options: RunOptions) -> dict[str, JsonScalar | list[float]]
         "load_processes": options.load_processes,
         "load_workers": options.load_workers,
         "dask_scheduler": options.dask_scheduler,
-        "sequential_load": options.sequential_load,
+        "side_by_side_load": options.side_by_side_load,
     }
 
 
@@ -389,14 +389,16 @@ def _load_test(study: Study, run: RunDirectory, ledger: CellLedger, options: Run
 
 
 def _side_by_side(options: RunOptions, candidate: Candidate) -> bool:
-    """Quick runs load-test reference platforms side by side (``evalkit.load.side_by_side``).
+    """``--quick --side-by-side-load`` load-tests reference platforms at once (``evalkit.load.side_by_side``).
 
-    Never a full run, a live target (its engine may need the machine) or a fleet of several
-    processes or Locust workers (they would compete for the cores and the master's port).
+    Opt-in, because on a busy 2-core machine the emulations slow each other down: in four runs
+    each, Event Fabric's 4x stage lost 7-10 workflows past the drain side by side against 4-6 one
+    after another. Never a full run, a live target (its engine may need the machine) or a fleet of
+    several processes or Locust workers (they would compete for the cores and the master's port).
     """
     return (
         options.quick
-        and not options.sequential_load
+        and options.side_by_side_load
         and candidate.target is None
         and options.load_processes == 1
         and not options.load_workers

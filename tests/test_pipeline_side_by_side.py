@@ -10,19 +10,20 @@ from evalkit.study import load_study
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 
 
-def test_a_quick_run_puts_its_reference_platforms_side_by_side_and_its_note_says_so() -> None:
+def test_a_quick_run_asked_to_puts_its_reference_platforms_side_by_side_and_its_note_says_so() -> None:
     study = load_study(TINY)
-    assert all(_side_by_side(RunOptions(quick=True), candidate) for candidate in study.candidates)
-    assert "the 3 reference platforms side by side" in _quick_note(study, RunOptions(quick=True))
+    options = RunOptions(quick=True, side_by_side_load=True)
+    assert all(_side_by_side(options, candidate) for candidate in study.candidates)
+    assert "the 3 reference platforms side by side" in _quick_note(study, options)
 
 
-def test_a_full_run_an_opt_out_or_a_fleet_of_generators_keeps_candidates_one_after_another() -> None:
+def test_by_default_a_full_run_or_a_fleet_of_generators_keeps_candidates_one_after_another() -> None:
     study = load_study(TINY)
     for options in (
-        RunOptions(quick=False),
-        RunOptions(quick=True, sequential_load=True),
-        RunOptions(quick=True, load_processes=2),
-        RunOptions(quick=True, load_workers=2),
+        RunOptions(quick=True),
+        RunOptions(quick=False, side_by_side_load=True),
+        RunOptions(quick=True, side_by_side_load=True, load_processes=2),
+        RunOptions(quick=True, side_by_side_load=True, load_workers=2),
     ):
         assert not any(_side_by_side(options, candidate) for candidate in study.candidates), options
         if options.quick:
@@ -32,4 +33,4 @@ def test_a_full_run_an_opt_out_or_a_fleet_of_generators_keeps_candidates_one_aft
 def test_a_candidate_with_a_live_target_is_never_load_tested_beside_another() -> None:
     study = load_study(TINY)
     live = study.candidates[0].model_copy(update={"target": object()})
-    assert not _side_by_side(RunOptions(quick=True), live)
+    assert not _side_by_side(RunOptions(quick=True, side_by_side_load=True), live)

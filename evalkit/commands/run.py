@@ -100,10 +100,11 @@ def register(app: typer.Typer) -> None:
         dask_scheduler: str | None = typer.Option(
             None, "--dask-scheduler", help="Run simulation cells on this Dask scheduler (tcp://host:8786)."
         ),
-        sequential_load: bool = typer.Option(
+        side_by_side_load: bool = typer.Option(
             False,
-            "--sequential-load",
-            help="With --quick: load-test the reference platforms one after another, not side by side.",
+            "--side-by-side-load",
+            help="With --quick: load-test the reference platforms at once (faster; they compete for the CPU, "
+            "and the run's notes say so).",
         ),
         fail_on: list[str] | None = typer.Option(
             None,
@@ -141,7 +142,7 @@ def register(app: typer.Typer) -> None:
             dask_scheduler=dask_scheduler,
             yes_big=yes_big,
             screen=screen,
-            sequential_load=sequential_load,
+            side_by_side_load=side_by_side_load,
         )
         if not no_load and only != "sim" and resume is None:
             for line in _stage_advice(study or _default_study(), quick, seed):

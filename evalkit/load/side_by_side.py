@@ -12,9 +12,13 @@ candidate's window. A member that ends early (no more stages, an aborted ramp, a
 the lockstep instead of holding the others.
 
 Only the calling thread touches the run's ledger and the progress display: members ``post``
-calls to it, and it runs them in order. Whether the side-by-side stages were slowed by each
-other is measured, not assumed: each stage's own generator CPU and late starts still mark a
-*generator-limited* stage (``evalkit.load.measurement``), and the run's notes say that the stages
+calls to it, and it runs them in order. It is **opt-in** (``evalkit run --quick
+--side-by-side-load``), because the platforms do slow each other down where the machine is busy:
+on the shared 2-core machine (load average 6-11), four runs each way, Event Fabric's 4x stage lost
+7-10 of about 108 workflows past the drain side by side against 4-6 one after another (at 2x,
+1-3 against 0-1), though p50 and p95 stayed within the spread of the one-after-another runs. Such
+a stage reads as a lower bound (``≥ 2x``), never as a better figure; each stage's generator CPU
+and late starts still mark a *generator-limited* stage, and the run's notes say that the stages
 ran side by side. A full run and live targets never use this.
 """
 

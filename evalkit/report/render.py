@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.files import write_atomically
-from evalkit.report import charts, view, weights
+from evalkit.report import charts, process_types, view, weights
 from evalkit.report.environment import html_environment, markdown_environment
 from evalkit.scorecard_data import ScoredStudy, read_scored_study
 
@@ -78,6 +78,8 @@ def scorecard_context(
         "kpis": view.kpi_rows(data),
         "non_discriminating": view.non_discriminating(data),
         "bottlenecks": view.bottleneck_table(data),
+        "process_types": process_types.type_slo_rows(data),  # a mix: every type's SLO and verdicts
+        "type_knockouts": process_types.type_knockouts(data),
         "assessed": _assessed_sections(data),
         "robust_rule": view.ROBUST,
         "fragile_rule": view.FRAGILE,

@@ -85,3 +85,13 @@ def test_the_partial_shows_the_table_and_nothing_for_one_process() -> None:
     assert '<span class="tag ko">misses</span>' in html and "fast-lane" not in html  # the rule, not the id
     assert "knocks out Claims Process Engine" in html
     assert template.render(process_types=[], type_knockouts=[]).strip() == ""
+
+
+def test_the_scorecard_page_of_a_mix_lists_the_per_type_slos_under_the_knock_outs() -> None:
+    from evalkit.report.render import render_scorecard
+
+    html = render_scorecard(_scored())
+    knockouts, matrix = html.index('id="knockouts"'), html.index('id="matrix"')
+    table = html.index("Service levels per workflow type")
+    assert knockouts < table < matrix
+    assert "straight-through" in html[table:matrix] and "p95 ≤ 4" in html[table:matrix]
