@@ -58,15 +58,25 @@ def rejecting_proxy(upstream: str) -> web.Application:
 
 
 def run_two_stages(
-    target: dict[str, Any], tmp_path: Path, *, rate: float, high: float, window: float = 5, drain: float = 2
+    target: dict[str, Any],
+    tmp_path: Path,
+    *,
+    rate: float,
+    high: float,
+    window: float = 5,
+    drain: float = 2,
+    warmup: float = 1,
 ) -> dict[float, dict[str, float]]:
-    """Load-test ``target`` (its start path gains ``?seq=``) through the proxy; metrics by multiple."""
+    """Load-test ``target`` (its start path gains ``?seq=``) through the proxy; metrics by multiple.
+
+    ``warmup`` should outlast one workflow, so the completed rate is counted with the engine's
+    slots already full rather than while the first workflows are still running."""
     with ThreadedServer(rejecting_proxy(target["base_url"])) as proxy:
         target = {**target, "base_url": proxy.base_url}
         start = dict(target["start"])
         start["path"] += ("&" if "?" in start["path"] else "?") + "seq={{seq}}"
         target["start"] = start
-        load = {"stage_warmup": "1 s", "stage_duration": f"{window} s", "drain_timeout": f"{drain} s"}
+        load = {"stage_warmup": f"{warmup} s", "stage_duration": f"{window} s", "drain_timeout": f"{drain} s"}
         study_dict = one_system_study(
             peak_rate=f"{rate}/s", multiples=[1, high], target=target, load=load, arrivals="constant"
         )

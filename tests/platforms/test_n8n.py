@@ -7,7 +7,8 @@ about 0.4 s longer than the sleep per execution here (webhook, execution records
 0.5 s that overhead, not the knob, set the rate.
 A queued execution's start call is answered only when it starts (the webhook's answer is its
 first node), so queued workflows do not poll. Status polls need the API key the kit created
-(header ``X-N8N-API-KEY``). Stages of 30 s at 0.25/s and 1.5/s (``harness.py``).
+(header ``X-N8N-API-KEY``). Stages of 30 s at 0.25/s and 1.5/s after a 6 s warm-up
+(longer than one workflow, so the slots are full when counting starts; ``harness.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ SLOTS, TASK_TIME = 2, 4.0
 def test_n8n_counts_saturation_failures_and_back_pressure(n8n_kit: ModuleType, tmp_path: Path) -> None:
     body = {"seconds": TASK_TIME, "seq": "{{seq}}", "fail_every": 10}
     target = n8n_kit.target("sleep", body, poll_interval="500ms")
-    stages = run_two_stages(target, tmp_path, rate=0.25, high=6, window=30, drain=4)
+    stages = run_two_stages(target, tmp_path, rate=0.25, high=6, window=30, drain=6, warmup=6)
     check_stages(stages, rate=0.25, high=6, capacity=SLOTS / TASK_TIME)
 
 
