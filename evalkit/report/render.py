@@ -41,7 +41,9 @@ SECTIONS = (
 )
 
 
-def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None) -> str:
+def render_scorecard(
+    scored: ScoredStudy, process_map: ProcessMap | None = None, calibration: list[dict[str, Any]] | None = None
+) -> str:
     """The self-contained HTML scorecard for one scored study (with the study's process map, if drawn)."""
     template = html_environment().get_template("scorecard.html.j2")
     script = weights.weights_script()
@@ -50,6 +52,7 @@ def render_scorecard(scored: ScoredStudy, process_map: ProcessMap | None = None)
         weights_data=weights.weights_data(scored),
         weights_script=script,
         script_csp=weights.script_hash(script),
+        calibration=calibration or [],  # evalkit.report.calibration: the section's rows
     )
 
 
@@ -164,7 +167,9 @@ def _process_map(run: RunDirectory, scored: ScoredStudy) -> ProcessMap | None:
 def write_reports(run: RunDirectory) -> Path:
     """Render ``scorecard.html`` and ``scorecard.md`` into the run directory; return the HTML path."""
     scored = read_scored_study(run.scored_path)
-    html = render_scorecard(scored, _process_map(run, scored))
+    from evalkit.report.calibration import calibration_of_run
+
+    html = render_scorecard(scored, _process_map(run, scored), calibration_of_run(run.path, run.study_path))
     markdown = render_markdown(scored)
     for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
         write_atomically(path, text)
