@@ -15,8 +15,11 @@ latency the engine adds per workflow at light load. Poisson arrivals: below satu
 queueing of a finite pool tells its size.
 
 Why it is marked ``platforms`` (run by ``make test-platforms``): four stages long enough for a
-p95 (80+ workflows at the top fitted stage) take about 90 s with the kit's start, over the
-default run's budget of 60 s for one check.
+p95 (100 workflows at the top fitted stage) take 60-66 s with the kit's start on a 2-core machine,
+over the default run's budget of 60 s for one check, so it does not share ``test_celery.py``'s
+kit either (that one runs 8 slots; a pool of 4 makes a wrong fitted size show as a 25% capacity
+step). Timing-sensitive: on a busy machine the engine's own time per task grows (14-30 ms
+measured), which the 15% tolerance absorbs at S = 250 ms.
 """
 
 from __future__ import annotations
