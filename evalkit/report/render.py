@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.files import write_atomically
-from evalkit.report import charts, process_types, view, weights
+from evalkit.report import charts, polling, process_types, view, weights
 from evalkit.report.environment import html_environment, markdown_environment
 from evalkit.scorecard_data import ScoredStudy, read_scored_study
 
@@ -83,6 +83,7 @@ def scorecard_context(
         "bottlenecks": view.bottleneck_table(data),
         "process_types": process_types.type_slo_rows(data),  # a mix: every type's SLO and verdicts
         "type_knockouts": process_types.type_knockouts(data),
+        "poll_bias": polling.poll_bias(data.provenance.targets),  # a polled end is seen up to one interval late
         "assessed": _assessed_sections(data),
         "robust_rule": view.ROBUST,
         "fragile_rule": view.FRAGILE,

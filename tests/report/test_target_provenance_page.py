@@ -32,3 +32,14 @@ def test_the_provenance_shows_each_target_s_base_url_beside_its_engine_version(s
 
 def test_a_run_without_targets_renders_as_before(small: ScoredStudy) -> None:
     assert "Targets" not in re.sub(r"<[^>]+>", " ", render_scorecard(small))
+
+
+def test_the_performance_section_states_each_polling_target_s_bias(small: ScoredStudy) -> None:
+    html = render_scorecard(_with_targets(small))
+    performance = html[html.index('id="performance"') : html.index('id="kpis"')]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", performance))
+    assert (
+        "Temporal (measured): completion times are known to within one poll interval (100 ms); "
+        "measured cycle times may be up to 100 ms late." in text
+    )
+    assert "Reference (emulated): completion" not in text  # synchronous: no poll, no such bias
