@@ -12,9 +12,9 @@ from pathlib import Path
 
 from evalkit.analysis import Analysis, analyse
 from evalkit.errors import RunStoreError
+from evalkit.load.provenance import read_targets
 from evalkit.manifest import RunManifest
 from evalkit.results import ResultTable
-from evalkit.load.provenance import read_targets
 from evalkit.scorecard_data import Provenance, ScoredStudy, TargetProvenance, write_scored_study
 from evalkit.scoring.assumptions import assumptions, surprises
 from evalkit.store import RunDirectory
