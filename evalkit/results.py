@@ -236,7 +236,8 @@ class ResultTable:
         # so every mean and deviation is computed on the same array as before, bit for bit.
         order = np.argsort(grouped.ngroup().to_numpy(), kind="stable")
         values = self.frame["value"].to_numpy(dtype=float)[order]
-        chunks = np.split(values, np.cumsum(sizes.to_numpy())[:-1])
+        # (an empty table has no groups, but np.split of nothing would still give one empty chunk)
+        chunks = np.split(values, np.cumsum(sizes.to_numpy())[:-1]) if len(sizes) else []
         records = []
         for key, chunk in zip(sizes.index, chunks, strict=True):
             mean, std, half = t_interval(chunk, confidence)

@@ -187,3 +187,8 @@ def test_a_mix_writes_the_same_results_bytes_with_one_or_two_workers(tmp_path: P
     assert paths[0].read_bytes() == paths[1].read_bytes()
     table = ResultTable.read_csv(paths[0])
     assert sorted(set(table.frame["workflow_type"])) == ["all", "quick", "slow"]
+
+
+def test_an_empty_table_summarises_to_no_rows() -> None:
+    summary = ResultTable.empty().summary()
+    assert summary.empty and list(summary.columns) == list(SUMMARY_COLUMNS)
