@@ -48,7 +48,7 @@ bench: $(STAMP)
 platform-deps: $(STAMP)
 	$(PYTHON) -m pip install --quiet -e '.[platforms]'
 
-## make platform-up NAME=celery (also temporal, restate): install if needed, start on 127.0.0.1
+## make platform-up NAME=celery (also temporal, restate, n8n): install if needed, start on 127.0.0.1
 platform-up: platform-deps
 	$(PYTHON) -m evalkit platform up $(NAME)
 
@@ -58,6 +58,7 @@ platform-down: $(STAMP)
 ## make test-platforms: the kits other than Celery (marked `platforms`; Celery runs in `make test`)
 test-platforms: platform-deps
 	$(PYTHON) platforms/restate/kit.py install
+	$(PYTHON) platforms/n8n/kit.py install  # npm, about 13 min and 1.1 GB the first time
 	$(PYTHON) -m pytest -m platforms tests/platforms $(PYTEST_ARGS)
 
 ## make test-heavy: long checks beyond CI's time budget (marked `heavy`), e.g. five runs under a CPU hog
