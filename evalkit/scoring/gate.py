@@ -3,7 +3,7 @@
 In the manner of k6's thresholds, a platform team can put a capacity check in CI:
 
 * ``knockout``: fails when any candidate is knocked out;
-* ``no-winner``: fails when there is no winner (every candidate knocked out);
+* ``no-winner``: fails when there is no winner (every candidate knocked out or incomplete);
 * ``slo-breach-at=MULT``: fails when any candidate cannot sustain ``MULT`` × today's peak within
   the SLO, judged on its evidence source (the figure the matrix scored).
 
@@ -74,7 +74,7 @@ def check_gate(scored: ScoredStudy | None, gate: Gate) -> GateResult:
         return GateResult(gate, False, "knockout: no candidate knocked out")
     if gate.kind == "no-winner":
         if scored.winner is None:
-            return GateResult(gate, True, "no-winner: every candidate was knocked out")
+            return GateResult(gate, True, "no-winner: no candidate can be recommended (each is knocked out or has a missing value)")
         return GateResult(gate, False, f"no-winner: the winner is {scored.winner}")
     return _slo_breach(scored, gate)
 

@@ -196,6 +196,16 @@ def test_all_knocked_out_gives_no_recommendation(small: ScoredStudy) -> None:
     assert "No recommendation: every candidate was knocked out" in render_markdown(scored)
 
 
+def test_no_winner_without_every_candidate_knocked_out_does_not_say_they_were(small: ScoredStudy) -> None:
+    data = small.model_dump(mode="json", by_alias=True)
+    data["candidates"][0]["knocked_out"] = True
+    data["candidates"][0]["knockout_reasons"] = ["must sustain at least 3x peak: 1.45x"]
+    scored = with_changes(small, candidates=data["candidates"], winner=None, winner_score=None, rationale="")
+    markdown = render_markdown(scored)
+    assert "every candidate was knocked out" not in markdown
+    assert "No recommendation: no candidate has a complete score that is not knocked out" in markdown
+
+
 def test_sparse_study_renders_every_absence_honestly(small: ScoredStudy) -> None:
     data = small.model_dump(mode="json", by_alias=True)
     for candidate in data["candidates"]:
