@@ -95,3 +95,14 @@ def test_the_scorecard_page_of_a_mix_lists_the_per_type_slos_under_the_knock_out
     table = html.index("Service levels per workflow type")
     assert knockouts < table < matrix
     assert "straight-through" in html[table:matrix] and "p95 ≤ 4" in html[table:matrix]
+
+
+def test_the_markdown_of_a_mix_lists_the_per_type_slos_as_plain_text() -> None:
+    from evalkit.report.render import render_markdown
+
+    markdown = render_markdown(_scored())
+    section = markdown[markdown.index("## Service levels per workflow type") : markdown.index("## Performance")]
+    rows = [line for line in section.splitlines() if line.startswith("| straight-through")]
+    assert len(rows) == 1 and "misses" in rows[0] and "p95 ≤ 4" in rows[0], section
+    assert "Knock-out `cycle_time_p95@straight-through" in section and "knocks out Claims Process Engine" in section
+    assert "&lt;" not in markdown and "<td" not in markdown
