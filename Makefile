@@ -6,6 +6,8 @@ PYTHON  := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_ARGS ?=
+# make test runs the suite on this many processes (pytest-xdist); 2 matches CI's 2 cores. 0 = in-process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint browser graphviz bench clean platform-deps platform-up platform-down test-platforms test-heavy
 
@@ -21,7 +23,7 @@ run: $(STAMP)
 
 ## make test: lint (ruff, ruff format, mypy), then the whole test suite (browser tests included)
 test: $(STAMP) browser graphviz lint
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make lint: ruff, ruff's formatting check and mypy on evalkit/ (configured in pyproject.toml)
 lint: $(STAMP)
