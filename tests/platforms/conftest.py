@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,44 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "load"))  # load_targets: the threaded loopback server
 sys.path.insert(0, str(ROOT / "platforms"))  # kitlib
 
-
-def load_kit(name: str) -> ModuleType:
-    """``platforms/<name>/kit.py`` as a module."""
-    spec = importlib.util.spec_from_file_location(f"evalkit_kit_{name}", ROOT / "platforms" / name / "kit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def missing(what: str) -> None:
-    """Fail in CI (the kit must be installed there), skip on a developer's machine."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is not installed; .ci/run installs it")
-    pytest.skip(f"{what} is not installed (python platforms/<kit>/kit.py install)")
+from kit_fixtures import celery_kit_with, load_kit, missing  # noqa: E402
 
 
 @pytest.fixture
 def celery_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The Celery kit up on free ports with 8 worker slots; every process stopped by PID afterwards."""
-    if shutil.which("redis-server") is None:
-        missing("redis-server")
-    if importlib.util.find_spec("celery") is None or importlib.util.find_spec("flower") is None:
-        missing("celery and flower (pip install -e '.[platforms]')")
-    from kitlib import free_port, is_running
-
-    monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
-    monkeypatch.setenv("EVALKIT_CELERY_REDIS_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_FLOWER_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_CONCURRENCY", "8")
-    module = load_kit("celery")
-    kit = module.kit()
-    pids = kit.up()
-    try:
-        yield module
-    finally:
-        kit.down()
-        assert not [name for name, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+    """The Celery kit with 8 worker slots (see ``celery_kit_with``)."""
+    yield from celery_kit_with(8, tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -24,9 +24,6 @@ measured), which the 15% tolerance absorbs at S = 250 ms.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +31,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 import yaml
+from kit_fixtures import celery_kit_with
 from load_targets import one_system_study
 
 pytestmark = [pytest.mark.platforms, pytest.mark.timeout(300)]
@@ -42,7 +40,6 @@ SLOTS, TASK_TIME = 4, 0.25
 PEAK = 4.0  # workflows per second at 1x: a quarter of C / S = 16/s
 FIT = [1.0, 2.0, 3.25]  # 4, 8 and 13 workflows/s: 25%, 50%, 81% of capacity
 HELD_OUT = 5.0  # 20/s: past capacity, measures it
-KIT = Path(__file__).resolve().parents[2] / "platforms" / "celery" / "kit.py"
 
 
 @pytest.fixture
@@ -52,27 +49,7 @@ def celery_four_slots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     ``conftest.celery_kit`` runs 8 slots; a pool of 4 makes a wrong fitted size show in capacity
     steps of 25%, which the 15% check can tell apart.
     """
-    if shutil.which("redis-server") is None or importlib.util.find_spec("flower") is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server, celery and flower are not installed; .ci/run installs them")
-        pytest.skip("the Celery kit is not installed (make platform-deps)")
-    from kitlib import free_port, is_running  # platforms/ is on sys.path (conftest)
-
-    monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
-    monkeypatch.setenv("EVALKIT_CELERY_REDIS_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_FLOWER_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_CONCURRENCY", str(SLOTS))
-    spec = importlib.util.spec_from_file_location("evalkit_kit_celery_calibration", KIT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    kit = module.kit()
-    pids = kit.up()
-    try:
-        yield module
-    finally:
-        kit.down()
-        assert not [name for name, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+    yield from celery_kit_with(SLOTS, tmp_path, monkeypatch)
 
 
 def _study(target: dict, tmp_path: Path) -> Path:
