@@ -74,7 +74,9 @@ def check_gate(scored: ScoredStudy | None, gate: Gate) -> GateResult:
         return GateResult(gate, False, "knockout: no candidate knocked out")
     if gate.kind == "no-winner":
         if scored.winner is None:
-            return GateResult(gate, True, "no-winner: no candidate can be recommended (each is knocked out or has a missing value)")
+            return GateResult(
+                gate, True, "no-winner: no candidate can be recommended (each is knocked out or has a missing value)"
+            )
         return GateResult(gate, False, f"no-winner: the winner is {scored.winner}")
     return _slo_breach(scored, gate)
 
