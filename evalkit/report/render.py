@@ -56,10 +56,10 @@ def render_scorecard(
     )
 
 
-def render_markdown(scored: ScoredStudy) -> str:
-    """A Markdown summary (recommendation, ranking, knock-outs, provenance) for a PR or wiki."""
+def render_markdown(scored: ScoredStudy, calibration: list[dict[str, Any]] | None = None) -> str:
+    """A Markdown summary (recommendation, ranking, knock-outs, calibration, provenance) for a PR or wiki."""
     template = markdown_environment().get_template("scorecard.md.j2")
-    return template.render(**scorecard_context(scored, with_charts=False))
+    return template.render(**scorecard_context(scored, with_charts=False), calibration=calibration or [])
 
 
 def scorecard_context(
@@ -170,8 +170,9 @@ def write_reports(run: RunDirectory) -> Path:
     scored = read_scored_study(run.scored_path)
     from evalkit.report.calibration import calibration_of_run
 
-    html = render_scorecard(scored, _process_map(run, scored), calibration_of_run(run.path, run.study_path))
-    markdown = render_markdown(scored)
+    calibration = calibration_of_run(run.path, run.study_path)
+    html = render_scorecard(scored, _process_map(run, scored), calibration)
+    markdown = render_markdown(scored, calibration)
     for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
         write_atomically(path, text)
     return run.html_path

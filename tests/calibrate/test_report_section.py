@@ -93,3 +93,25 @@ def test_a_calibrated_run_shows_the_calibration_behind_it(tmp_path: Path) -> Non
 def test_no_calibration_no_section(tmp_path: Path) -> None:
     assert read_calibrations(tmp_path, engine_study()) == []
     assert _render([]).strip() == ""
+
+
+def test_the_markdown_scorecard_carries_the_calibration_in_plain_text(tmp_path: Path) -> None:
+    from evalkit.report.render import render_markdown
+    from evalkit.scorecard_data import ScoredStudy
+
+    _write(tmp_path / "run-a", _record([1, 1.5, 2, 2.5], [1, 1.5, 2], "run-a"))
+    [checked] = calibration_view(read_calibrations(tmp_path / "run-a", None))
+    _write(tmp_path / "run-b", _record([1, 1.5, 2], [1, 1.5, 2], "run-b"))
+    [unchecked] = calibration_view(read_calibrations(tmp_path / "run-b", None))
+    fixture = Path(__file__).resolve().parents[1] / "report" / "fixtures" / "scorecard.json"
+    scored = ScoredStudy.model_validate_json(fixture.read_text(encoding="utf-8"))
+
+    markdown = render_markdown(scored, [checked, unchecked])
+    section = markdown[markdown.index("## Calibration") : markdown.index("## Glossary")]
+    assert "| `engine_workers` | 2 | 3 |" in section
+    [row] = checked["holdout"]["rows"]
+    assert f"at 2.5x the p95 prediction error was {row['error'] * 100:.0f}%" in section
+    assert "within one tested step" in section or "not within one tested step" in section
+    assert UNVERIFIED in section
+    assert "<td" not in section and "&lt;" not in section  # plain text, no HTML
+    assert "## Calibration" not in render_markdown(scored)
