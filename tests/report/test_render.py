@@ -243,6 +243,13 @@ def test_markdown_summary_has_ranking_and_provenance(small: ScoredStudy) -> None
     assert "`order-fulfillment-20260302-091405-3f1c9a`" in markdown
 
 
+def test_markdown_provenance_carries_the_runs_notes(small: ScoredStudy) -> None:
+    note = "screen: 3 of 36 baseline cells simulated, 33 screened out (analytic)"
+    provenance = small.provenance.model_copy(update={"notes": [note]})
+    markdown = render_markdown(with_changes(small, provenance=provenance))
+    assert f"- Note: {note}" in markdown[markdown.index("## Provenance") :]
+
+
 def test_importing_the_report_package_is_cheap() -> None:
     import subprocess
     import sys
