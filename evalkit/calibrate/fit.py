@@ -12,6 +12,12 @@ every count in a range is tried with the times fitted under it, and the best is 
 **Intervals.** A residual bootstrap: the fitted figures, perturbed by relative residuals drawn
 with replacement from the fit's own, are refitted (the count re-chosen among its neighbours);
 the 2.5% and 97.5% quantiles of the refitted values are the interval. The generator is passed in.
+Residuals alone understate the doubt when the model can bend to the noise (a two-parameter fit to
+three stages leaves residuals far smaller than the measurements' own error: the reference fit's
+interval was [7.25, 7.29] ms around a hidden 7 ms). So each draw also carries the measurement's
+own sampling error, from the stage's completed workflows n: a mean or a rate is off by about
+1/√n relative, a p95 by about 1.45/√n (the order statistic's spread at an exponential tail:
+√(0.95·0.05/n) / (0.05·q95/μ) with q95 = 3μ). A stage that does not say n adds none.
 
 **Identifiability.** A fit needs at least one more unsaturated stage than it has parameters
 (so the curve's shape, not just its level, decides each one, and one degree of freedom is left
@@ -381,9 +387,11 @@ class _Problem:
             counts = [c for c in (centre - 1, centre, centre + 1) if c >= 1]
         draws: dict[str, list[float]] = {name: [] for name in names}
         self.start = np.array([values[p.name] / scale for p, scale in zip(self.times, self.scales, strict=True)])
+        spread = self._sampling_spread()
         for _ in range(replicates):
             targets = {
-                (r.multiple, r.metric): r.fitted * (1 + float(rng.choice(pool)))
+                (r.multiple, r.metric): r.fitted
+                * (1 + float(rng.choice(pool)) + spread.get((r.multiple, r.metric), 0.0) * float(rng.standard_normal()))
                 if math.isfinite(r.fitted)
                 else r.measured
                 for r in residuals
@@ -393,6 +401,21 @@ class _Problem:
                 draws[name].append(refit[name])
         self.start = None
         return {name: (float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))) for name, v in draws.items()}
+
+    def _sampling_spread(self) -> dict[tuple[float, str], float]:
+        """Each fitted figure's own relative sampling error, from its stage's completed workflows."""
+        spread: dict[tuple[float, str], float] = {}
+        for stage in self.stages:
+            completed = stage.value("completed")
+            if not (math.isfinite(completed) and completed > 0):
+                continue
+            for metric in self._metrics(stage):
+                factor = P95_SPREAD if metric.endswith("_p95") else 1.0
+                spread[(stage.multiple, metric)] = factor / math.sqrt(completed)
+        return spread
+
+
+P95_SPREAD = 1.45  # relative spread of a p95 times √n, at an exponential tail (module docstring)
 
 
 def _stage_figures(

@@ -53,6 +53,12 @@ def test_calibration_recovers_hidden_engine_parameters(tmp_path: Path) -> None:
     fitted = {p["name"]: p["fitted"] for p in record["parameters"]}
     assert fitted["engine_workers"] == pytest.approx(3, rel=0.15), result.output
     assert fitted["dispatch_time"] == pytest.approx(0.007, rel=0.15), result.output
+    # The intervals carry the measurements' own sampling error, so they hold the hidden values (the
+    # residuals alone gave [7.25, 7.29] ms around a hidden 7 ms), without being uselessly wide.
+    intervals = {p["name"]: p["interval_95"] for p in record["parameters"]}
+    low, high = intervals["dispatch_time"]
+    assert low <= 0.007 <= high and high / low < 4, result.output
+    assert intervals["engine_workers"][0] <= 3 <= intervals["engine_workers"][1], result.output
     holdout = record["holdout"]
     assert holdout["measured_saturation_multiple"] == 4.0, result.output
     assert holdout["saturation_within_one_step"] is True, result.output
