@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from evalkit.report.process_map import ProcessMap
     from evalkit.store import RunDirectory
 
-__all__ = ["SECTIONS", "render_scorecard", "render_markdown", "write_reports"]
+__all__ = ["SECTIONS", "render_scorecard", "render_markdown", "render_reports", "write_reports"]
 
 #: The scorecard's sections, in reading order: (anchor id, heading).
 SECTIONS = (
@@ -152,27 +152,31 @@ def _process_map_legend() -> str:
     return LEGEND
 
 
-def _process_map(run: RunDirectory, scored: ScoredStudy) -> ProcessMap | None:
-    """The run's process drawn, each step filled by the winner's utilisation at its sustainable multiple."""
+def _process_map(study_path: Path, scored: ScoredStudy) -> ProcessMap | None:
+    """The study's process drawn, each step filled by the winner's utilisation at its sustainable multiple."""
     from evalkit.errors import EvalkitError
     from evalkit.report.process_map import build_process_map
     from evalkit.study import load_study
 
     try:
-        study = load_study(run.study_path)
+        study = load_study(study_path)
     except (EvalkitError, OSError):
         return None  # the table of steps in the Assumptions section still says what was modelled
     return build_process_map(study, view.busiest_utilisation(scored))
 
 
-def write_reports(run: RunDirectory) -> Path:
-    """Render ``scorecard.html`` and ``scorecard.md`` into the run directory; return the HTML path."""
-    scored = read_scored_study(run.scored_path)
+def render_reports(scored: ScoredStudy, study_path: Path, run_path: Path) -> tuple[str, str]:
+    """The HTML and Markdown scorecards of a scored study whose study file and run directory are known
+    (the process map is drawn from the study; calibrations are read beside the run and named by the study)."""
     from evalkit.report.calibration import calibration_of_run
 
-    calibration = calibration_of_run(run.path, run.study_path)
-    html = render_scorecard(scored, _process_map(run, scored), calibration)
-    markdown = render_markdown(scored, calibration)
+    calibration = calibration_of_run(run_path, study_path)
+    return render_scorecard(scored, _process_map(study_path, scored), calibration), render_markdown(scored, calibration)
+
+
+def write_reports(run: RunDirectory) -> Path:
+    """Render ``scorecard.html`` and ``scorecard.md`` into the run directory; return the HTML path."""
+    html, markdown = render_reports(read_scored_study(run.scored_path), run.study_path, run.path)
     for path, text in ((run.html_path, html), (run.markdown_path, markdown)):
         write_atomically(path, text)
     return run.html_path

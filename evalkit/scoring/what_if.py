@@ -100,7 +100,7 @@ def _read(path: Path) -> dict[str, Any]:
 def score_what_if(run: Any, study_file: Path, scorecard_file: Path | None, name: str) -> Any:
     """Score the run's rows under the edited study (and scorecard) into ``RUN/what-if/NAME``."""
     from evalkit.analysis import analyse
-    from evalkit.report.render import render_markdown, render_scorecard
+    from evalkit.report.render import render_reports
     from evalkit.scorecard_data import write_scored_study
     from evalkit.scoring.assumptions import assumptions, surprises
     from evalkit.scoring.core import score
@@ -139,8 +139,11 @@ def score_what_if(run: Any, study_file: Path, scorecard_file: Path | None, name:
         }
     )
     write_scored_study(scored, folder / "scorecard.json")
-    write_atomically(folder / "scorecard.html", render_scorecard(scored))
-    write_atomically(folder / "scorecard.md", render_markdown(scored))
+    # The process and the candidates' calibration cannot differ from the run's (such edits are refused
+    # above), and the run's copy of the study always loads: draw the map and read calibrations from it.
+    html, markdown = render_reports(scored, run.study_path, run.path)
+    write_atomically(folder / "scorecard.html", html)
+    write_atomically(folder / "scorecard.md", markdown)
     record = {"parent_run": manifest.run_id, "name": name, "study_file": str(study_file), "changed": diff}
     write_atomically(folder / "what-if.json", json.dumps(record, indent=2) + "\n")
     return scored, folder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,9 @@ def test_an_slo_edit_re_uses_the_rows_and_keeps_the_original(tmp_path: Path, sco
     record = json.loads((folder / "what-if.json").read_text(encoding="utf-8"))
     assert record["parent_run"] == scored_run.run_id and record["changed"] == ["slo.p95_cycle_time: 3s -> 2s"]
     assert (folder / "scorecard.html").exists() and (folder / "study.yaml").read_text() == edited.read_text()
+    # the what-if's page draws the process like the run's own (or says why it cannot), not a bare table
+    html = (folder / "scorecard.html").read_text(encoding="utf-8")
+    assert 'id="process-map-graph0"' in html if shutil.which("dot") else "graphviz" in html.lower()
 
 
 def test_an_edit_of_what_produced_the_rows_is_refused_in_one_line(tmp_path: Path, scored_run: RunDirectory) -> None:
