@@ -82,12 +82,14 @@ def stage_table(table: ResultTable, study: Study) -> Table:
 
     from evalkit.load import check_thresholds
     from evalkit.load.failures import describe_errors
+    from evalkit.results import WHOLE
 
     out = Table(title="load test: one row per stage (workflow metrics, not HTTP statistics)")
     for header in ("candidate", "multiple", *(c[0] for c in _COLUMNS), "saturated", "SLO", "error classes"):
         out.add_column(header, justify="left" if header == "candidate" else "right")
-    frame = table.whole  # one figure per metric: the whole traffic, not a mix's types
-    for (candidate, multiple), rows in frame.groupby(["candidate", "multiple"], sort=False):
+    frame = table.frame
+    whole = frame["workflow_type"] == WHOLE
+    for (candidate, multiple), rows in frame[whole].groupby(["candidate", "multiple"], sort=False):
         metrics = dict(zip(rows["metric"], rows["value"], strict=True))
         checks = check_thresholds(metrics, study.slo)
         failed = [_SHORT.get(c.metric, c.metric) for c in checks if not c.passed]
@@ -95,6 +97,19 @@ def stage_table(table: ResultTable, study: Study) -> Table:
         cells = [_cell(metrics.get(metric, math.nan), kind) for _, metric, kind in _COLUMNS]
         saturated = "yes" if metrics.get("saturated", 0) >= 1 else "no"
         out.add_row(str(candidate), f"{multiple:g}x", *cells, saturated, verdict, describe_errors(metrics))
+        # A mix: each type's own figures under the whole, judged against that type's own SLO.
+        mine = frame[~whole & (frame["candidate"] == candidate) & (frame["multiple"] == multiple)]
+        for workflow_type, typed in mine.groupby("workflow_type", sort=True):
+            figures = dict(zip(typed["metric"], typed["value"], strict=True))
+            keyed = {f"{metric}@{workflow_type}": value for metric, value in figures.items()}
+            own = {str(workflow_type): study.workflow_slo(str(workflow_type))}
+            failed = [
+                _SHORT.get(c.metric.partition("@")[0], c.metric)
+                for c in check_thresholds({**metrics, **keyed}, study.slo, own)
+                if "@" in c.metric and not c.passed
+            ]
+            cells = [_cell(figures.get(metric, math.nan), kind) for _, metric, kind in _COLUMNS]
+            out.add_row(f"  {workflow_type}", "", *cells, "", "FAIL " + ",".join(failed) if failed else "pass", "")
     return out
 
 

@@ -97,3 +97,40 @@ def test_each_recorded_type_is_checked_against_its_own_slo() -> None:
     assert checks["p95 cycle time"].passed and not checks["p95 cycle time (slow)"].passed
     assert checks["p95 cycle time (slow)"].describe() == "p95 cycle time (slow) 1.5 s <= 1 s: FAILED"
     assert "p95 cycle time (quick)" not in checks  # not recorded: not judged
+
+
+def test_the_loadtest_stage_table_lists_each_type_under_the_whole_with_its_own_verdict() -> None:
+    import io
+
+    from rich.console import Console
+
+    from evalkit.commands.loadtest import stage_table
+    from evalkit.results import ResultTable, observations
+
+    study = load_study(STUDY)
+    metrics = {
+        "offered_rate": 10.0, "cycle_time_p95": 0.5, "error_rate": 0.0, "saturated": 0.0,
+        "started@slow": 40.0, "cycle_time_p95@slow": 1.5, "error_rate@slow": 0.0,  # slow's SLO: 1 s
+        "started@quick": 60.0, "cycle_time_p95@quick": 0.2, "error_rate@quick": 0.0,
+    }  # fmt: skip
+    candidate = study.candidates[0]
+    table = ResultTable.from_observations(
+        observations(
+            source="load",
+            candidate=candidate.name,
+            design=candidate.design,
+            scenario="baseline",
+            multiple=1.0,
+            replication=1,
+            metrics=metrics,
+        )  # fmt: skip
+    )
+    console = Console(file=io.StringIO(), width=250)
+    console.print(stage_table(table, study))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    whole = next(line for line in lines if candidate.name in line)
+    slow = next(line for line in lines if "│   slow" in line or "  slow " in line)
+    quick = next(line for line in lines if "│   quick" in line or "  quick " in line)
+    assert "pass" in whole  # the whole meets the study's SLO
+    assert "FAIL p95" in slow and "1.5 s" in slow  # slow misses its own 1 s SLO
+    assert "pass" in quick and "200 ms" in quick
