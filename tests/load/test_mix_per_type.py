@@ -123,7 +123,7 @@ def test_the_loadtest_stage_table_lists_each_type_under_the_whole_with_its_own_v
             multiple=1.0,
             replication=1,
             metrics=metrics,
-        )  # fmt: skip
+        )
     )
     console = Console(file=io.StringIO(), width=250)
     console.print(stage_table(table, study))
