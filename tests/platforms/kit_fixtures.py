@@ -31,23 +31,28 @@ def missing(what: str) -> None:
     pytest.skip(f"{what} is not installed (python platforms/<kit>/kit.py install)")
 
 
-def celery_kit_with(slots: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """The Celery kit up on free ports with ``slots`` worker slots; every process stopped by PID afterwards."""
-    if shutil.which("redis-server") is None:
-        missing("redis-server")
-    if importlib.util.find_spec("celery") is None or importlib.util.find_spec("flower") is None:
-        missing("celery and flower (pip install -e '.[platforms]')")
+def kit_up(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> Iterator[ModuleType]:
+    """Set the kit's environment ("port": a free loopback port), bring it up, and stop it by PID after."""
     from kitlib import free_port, is_running
 
     monkeypatch.setenv("EVALKIT_PLATFORM_DIR", str(tmp_path / "platforms"))
-    monkeypatch.setenv("EVALKIT_CELERY_REDIS_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_FLOWER_PORT", str(free_port()))
-    monkeypatch.setenv("EVALKIT_CELERY_CONCURRENCY", str(slots))
-    module = load_kit("celery")
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, str(free_port()) if value == "port" else value)
+    module = load_kit(name)
     kit = module.kit()
     pids = kit.up()
     try:
         yield module
     finally:
         kit.down()
-        assert not [name for name, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+        assert not [n for n, pid in pids.items() if is_running(pid)], "a kit process outlived the test"
+
+
+def celery_kit_with(slots: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The Celery kit up on free ports with ``slots`` worker slots; every process stopped by PID afterwards."""
+    if shutil.which("redis-server") is None:
+        missing("redis-server")
+    if importlib.util.find_spec("celery") is None or importlib.util.find_spec("flower") is None:
+        missing("celery and flower (pip install -e '.[platforms]')")
+    env = {"EVALKIT_CELERY_REDIS_PORT": "port", "EVALKIT_CELERY_FLOWER_PORT": "port"}
+    yield from kit_up("celery", monkeypatch, tmp_path, {**env, "EVALKIT_CELERY_CONCURRENCY": str(slots)})

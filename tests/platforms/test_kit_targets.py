@@ -6,25 +6,16 @@ a test") and ``scenarios/real-engines.yaml`` from drifting away from what was ve
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
+from kit_fixtures import load_kit
 
 from evalkit.study import Target, load_study
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_kit(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"evalkit_kit_{name}_targets", ROOT / "platforms" / name / "kit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ORDER = {
