@@ -15,6 +15,7 @@ import math
 
 from evalkit.analysis.curves import Curve
 from evalkit.analysis.sustainable import judge_cell, max_sustainable
+from evalkit.analysis.validity import needed_completions
 from evalkit.results import WHOLE
 from evalkit.scorecard_data import TypeSlo
 from evalkit.study import Study
@@ -55,11 +56,20 @@ def _verdict(study: Study, curve: Curve, workflow_type: str) -> TypeSlo:
     p95, display, meets = None, f"{target:g}x not tested", None
     if cell is not None:
         estimate = cell.get("cycle_time_p95", workflow_type)
+        count = cell.get("completed", workflow_type)
+        completed = count.mean if count is not None and count.finite else math.inf  # not counted: not judged
+        needed = needed_completions(0.95)
+        too_few = completed < needed
         if cell.saturated:
             display = "saturated"
+        elif too_few:
+            # The whole cell may be conclusive while a rare type saw too few completions for a p95
+            # (evalkit.analysis.validity's rule on the type's own count): no number and no verdict.
+            display = f"inconclusive: {completed:,.0f} {workflow_type} workflows completed; a p95 needs {needed}"
         elif estimate is not None and estimate.finite:
             p95, display = estimate.mean, format_duration(estimate.mean)
-        meets = judge_cell(study, cell, "conservative", only=workflow_type).meets
+        if not too_few:
+            meets = judge_cell(study, cell, "conservative", only=workflow_type).meets
     return TypeSlo(
         workflow_type=workflow_type,
         slo=slo,

@@ -56,7 +56,8 @@ def _verdict(found: TypeSlo | None) -> str:
     if found is None or not found.split:
         return "not split"
     if found.meets_at_target is None:
-        return "not tested"
+        # evalkit.analysis.process_types writes "inconclusive: …" when the type completed too few for a p95
+        return "inconclusive" if found.p95_display.startswith("inconclusive") else "not tested"
     return "meets" if found.meets_at_target else "misses"
 
 
@@ -65,13 +66,16 @@ def _cell(candidate: CandidateResult, workflow_type: str) -> TypeSloCell:
     found = (
         next((t for t in performance.workflow_types if t.workflow_type == workflow_type), None) if performance else None
     )
+    verdict = _verdict(found)
+    inconclusive = verdict == "inconclusive"  # too few of this type completed: say why, show no p95
     return TypeSloCell(
         candidate=candidate.name,
-        verdict=_verdict(found),
+        verdict=verdict,
         sustainable=found.max_sustainable_display if found is not None and found.split else "",
-        p95=found.p95_display if found is not None and found.split else "",
-        source=performance.source if performance is not None else "",
-        note=found.note if found is not None else "no performance results",
+        p95=found.p95_display if found is not None and found.split and not inconclusive else "",
+        # the evidence the figure rests on, in the evidence record's words (simulated, emulated, measured…)
+        source=(performance.evidence or performance.source) if performance is not None else "",
+        note=(found.p95_display if inconclusive else found.note) if found is not None else "no performance results",
     )
 
 

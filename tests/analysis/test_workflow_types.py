@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from evalkit.analysis.curves import Cell, Estimate, build_curves
@@ -192,3 +193,29 @@ def test_a_mix_writes_the_same_results_bytes_with_one_or_two_workers(tmp_path: P
 def test_an_empty_table_summarises_to_no_rows() -> None:
     summary = ResultTable.empty().summary()
     assert summary.empty and list(summary.columns) == list(SUMMARY_COLUMNS)
+
+
+def test_a_rare_type_with_too_few_completions_shows_no_p95_and_no_verdict(mix) -> None:
+    from evalkit.analysis import analyse
+
+    rows = _mix_table().frame
+    extra = []
+    for multiple in (1.0, 1.5, 2.0, 3.0, 4.0):
+        for replication in range(5):
+            extra += observations(
+                source="sim",
+                candidate="Claims Process Engine",
+                design="centralized",
+                scenario="baseline",
+                multiple=multiple,
+                replication=replication,
+                # referred: 12 completions per window, under the 20 a p95 needs; straight-through: plenty
+                metrics={"completed@referred": 12.0, "completed@straight-through": 400.0},
+            )
+    table = ResultTable(pd.concat([rows, ResultTable.from_observations(extra).frame], ignore_index=True))
+    record = analyse(mix, table).candidate("Claims Process Engine").sources["sim"].record(mix)
+    verdicts = {v.workflow_type: v for v in record.workflow_types}
+    referred = verdicts["referred"]
+    assert referred.p95_at_target is None and referred.meets_at_target is None
+    assert referred.p95_display == "inconclusive: 12 referred workflows completed; a p95 needs 20"
+    assert verdicts["straight-through"].meets_at_target is False  # enough completions: judged as before
