@@ -23,6 +23,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+from evalkit.files import write_atomically
+
 __all__ = ["KIT_ROOT", "TargetRecord", "engine_version", "load_kit_module", "read_targets", "write_target"]
 
 #: Where the engine kits live (the source tree beside the package).
@@ -73,7 +75,7 @@ def engine_version(kit: str | None, root: Path = KIT_ROOT) -> tuple[str | None, 
 def write_target(out_dir: Path, record: TargetRecord) -> None:
     """``target.json`` in a load test's output directory."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / _FILE).write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")
+    write_atomically(out_dir / _FILE, json.dumps(asdict(record), indent=2) + "\n")  # never half a file on a kill
 
 
 def read_targets(locust_dir: Path) -> list[dict[str, Any]]:
