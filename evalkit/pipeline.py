@@ -24,7 +24,7 @@ from evalkit.manifest import JsonScalar, RunSettings
 from evalkit.results import Observation, ResultTable, Source
 from evalkit.store import RunDirectory, RunIndex, create_run, open_run
 from evalkit.study import Study, load_study_with_scorecard, study_digest
-from evalkit.study.effective import StudyOverrides
+from evalkit.study.effective import QUICK_EMULATION_SPEEDUP, StudyOverrides
 
 if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
     from evalkit.cellcache import CellCache
@@ -161,8 +161,16 @@ def _quick_note(study: Study, options: RunOptions) -> str:
     measured = ", ".join(f"{m:g}x" for m in quick_load_multiples(study))
     together = sum(1 for candidate in study.candidates if _side_by_side(options, candidate))
     side_by_side = f", the {together} reference platforms side by side" if together > 1 else ""
+    emulated = [c.name for c in study.candidates if _emulation_speedup(options, c) != 1.0]
+    faster = (
+        f"; reference platforms played {QUICK_EMULATION_SPEEDUP:g}x faster than the study's clock "
+        f"({study.load.stage_duration / QUICK_EMULATION_SPEEDUP:g} s of wall clock per stage window), "
+        f"so each sleep's wake-up lateness (under a millisecond) counts {QUICK_EMULATION_SPEEDUP:g}x in their cycle times"
+        if emulated
+        else ""
+    )
     return (
-        f"{replications}, load stages of {study.load.stage_duration:g} s at {measured} only{side_by_side}; "
+        f"{replications}, load stages of {study.load.stage_duration:g} s at {measured} only{side_by_side}{faster}; "
         "rerun without --quick for the study's full precision"
     )
 
@@ -432,7 +440,8 @@ def _load_candidate(
         else:
             post(reporter.note, text)
 
-    with _platform_for(run, candidate, ReferencePlatform) as base_url:
+    speedup = _emulation_speedup(options, candidate)
+    with _platform_for(run, candidate, ReferencePlatform, study.load.time_scale / speedup) as base_url:
         if ready is not None:
             ready()
         plan = LoadPlan(
@@ -442,18 +451,26 @@ def _load_candidate(
             out_dir=run.locust_dir / _safe(candidate.name),
             base_url=base_url,
             stage_seconds=study.load.stage_duration,
+            speedup=speedup,
         )
         fleet = FleetConfig(processes=options.load_processes, load_workers=options.load_workers)
         run_load_test(plan, fleet, on_stage=on_stage, progress=progress, on_note=note)
 
 
+def _emulation_speedup(options: RunOptions, candidate: Candidate) -> float:
+    """A quick run plays a reference platform faster (``QUICK_EMULATION_SPEEDUP``); a live target never."""
+    return QUICK_EMULATION_SPEEDUP if options.quick and candidate.target is None else 1.0
+
+
 @contextmanager
-def _platform_for(run: RunDirectory, candidate: Candidate, platform: type[ReferencePlatform]) -> Iterator[str | None]:
+def _platform_for(
+    run: RunDirectory, candidate: Candidate, platform: type[ReferencePlatform], time_scale: float
+) -> Iterator[str | None]:
     """The candidate's own target, or its reference platform started on a free loopback port."""
     if candidate.target is not None:
         yield None
         return
-    with platform(run.study_path, candidate.name) as reference:
+    with platform(run.study_path, candidate.name, time_scale=time_scale) as reference:
         yield reference.base_url
 
 

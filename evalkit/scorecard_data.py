@@ -80,6 +80,12 @@ class TargetProvenance(Record):
     engine_version: str | None = None
     version_source: str | None = Field(default=None, description="where the version was read (evalkit.load.provenance)")
     poll_interval: float | None = Field(default=None, description="seconds between status polls; None: synchronous")
+    time_scale: float | None = Field(
+        default=None, description="emulated: real seconds per study second the reference platform ran at"
+    )
+    speedup: float | None = Field(
+        default=None, description="emulated: times faster than the study's load.time_scale (a quick run plays 4x)"
+    )
 
 
 class Provenance(Record):

@@ -15,6 +15,7 @@ import pytest
 
 from evalkit.errors import RunStoreError, StudyError
 from evalkit.pipeline import RunOptions, run_study
+from evalkit.study import load_study
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 pytestmark = pytest.mark.slow
@@ -89,6 +90,13 @@ def test_run_end_to_end_on_tiny_study(tmp_path: Path) -> None:
     assert outcome.run.markdown_path.exists() and outcome.run.scored_path.exists()
     log = (outcome.run.logs_dir / "run.log").read_text(encoding="utf-8")
     assert "stage simulate" in log and "stage load test" in log and "complete in" in log
+    # A quick run plays the reference platforms 4x faster, and the provenance and notes say so.
+    targets = outcome.scored.provenance.targets
+    assert [t.kind for t in targets] == ["emulated"] * 3
+    study_scale = load_study(TINY).load.time_scale
+    assert all(t.speedup == 4.0 and t.time_scale == pytest.approx(study_scale / 4) for t in targets)
+    assert any("played 4x faster" in note for note in outcome.scored.provenance.notes)
+    assert "played 4× faster than the study's clock" in html
 
 
 def test_killed_twice_then_resumed_matches_an_uninterrupted_run(tmp_path: Path) -> None:
@@ -196,7 +204,6 @@ def test_ctrl_c_exits_130_keeps_cells_and_leaves_no_process(tmp_path: Path) -> N
 def test_every_stage_runs_the_effective_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--seed`` reaches the reference platforms too: they are started from the run's study.yaml."""
     import evalkit.load
-    from evalkit.study import load_study
 
     started: list[Path] = []
     real = evalkit.load.ReferencePlatform

@@ -27,7 +27,9 @@ class LoadPlan:
     reference platform's (default: what its ``/health`` reports, else the study's
     ``load.time_scale``; 1 for a real target). ``synchronous=False`` polls a reference platform
     instead of waiting on the start call. ``record_samples`` keeps raw cycle times in
-    ``stages.jsonl`` (a debug aid for checking the exact merge).
+    ``stages.jsonl`` (a debug aid for checking the exact merge). ``speedup`` > 1 says the
+    reference platform plays the study's time that many times faster than ``load.time_scale``
+    (a quick run); every stage phase is shortened alike, so a stage covers the same study time.
     """
 
     study: Study
@@ -39,6 +41,7 @@ class LoadPlan:
     time_scale: float | None = None
     synchronous: bool = True
     record_samples: bool = False
+    speedup: float = 1.0
 
     def __post_init__(self) -> None:
         # Callers may pass any sequence of stages; a tuple keeps the plan frozen and hashable.

@@ -43,6 +43,8 @@ class TargetRecord:
     engine_version: str | None = None
     version_source: str | None = None  # where the version was read: an API endpoint, or the package
     poll_interval: float | None = None  # study seconds; None: completion is synchronous
+    time_scale: float | None = None  # emulated: real seconds per study second the platform ran at
+    speedup: float | None = None  # emulated: how many times faster than the study's load.time_scale
 
 
 def load_kit_module(name: str, root: Path = KIT_ROOT) -> ModuleType | None:

@@ -204,10 +204,12 @@ def run_load_test(
     if plan.base_url is not None and time_scale is None and study.candidate(candidate).target is None:
         time_scale = _platform_time_scale(plan.base_url)
     resolved = resolve_target(study, candidate, plan.base_url, time_scale=time_scale, synchronous=plan.synchronous)
+    if plan.speedup != 1.0 and not resolved.reference:
+        raise ValueError(f"{candidate}: only a reference platform can be played faster (speedup {plan.speedup:g})")
     check_target(resolved.target)  # variables, hosts: refused before anything is sent (evalkit.load.targets)
     check_reachable(resolved.target.base_url)
-    resolution = connect_round_trip(resolved.target.base_url) * resolved.time_scale
-    timing = stage_timing(study, plan.stage_seconds)
+    resolution = connect_round_trip(resolved.target.base_url) / resolved.time_scale  # in study seconds
+    timing = stage_timing(study, plan.stage_seconds).faster(plan.speedup)
     plans = _plans(study, stages, resolved)
     _check_request_caps(study, plans, timing)
     out_dir = plan.out_dir
@@ -217,7 +219,7 @@ def run_load_test(
     design = study.candidate(candidate).design
     rows: list[Observation] = []
     engine = probe_for(resolved.target.kit)
-    write_target(out_dir, _target_record(candidate, resolved))  # base URL, engine version, poll interval
+    write_target(out_dir, _target_record(candidate, resolved, plan.speedup))  # URL, engine version, poll, clock
     carried = 0  # workflows of the previous stage still running on the target as this one starts
     with _start_fleet(fleet, spec_path, out_dir, generators, progress) as running:
         for stage_plan, stage in zip(plans, stages, strict=True):
@@ -256,7 +258,7 @@ def run_load_test(
     return ResultTable.from_observations(rows)
 
 
-def _target_record(candidate: str, resolved: ResolvedTarget) -> TargetRecord:
+def _target_record(candidate: str, resolved: ResolvedTarget, speedup: float) -> TargetRecord:
     """What the provenance says of this target (evalkit.load.provenance)."""
     version, source = (None, None) if resolved.reference else engine_version(resolved.target.kit)
     completion = resolved.target.completion
@@ -267,7 +269,9 @@ def _target_record(candidate: str, resolved: ResolvedTarget) -> TargetRecord:
         kit=resolved.target.kit,
         engine_version=version,
         version_source=source,
-        poll_interval=completion.poll_interval * resolved.time_scale if completion.mode == "poll" else None,
+        poll_interval=completion.poll_interval / resolved.time_scale if completion.mode == "poll" else None,
+        time_scale=resolved.time_scale if resolved.reference else None,
+        speedup=speedup if resolved.reference else None,
     )
 
 
@@ -276,14 +280,15 @@ def _spill_metrics(resolved: ResolvedTarget, record: StageRecord, carried: int, 
 
     ``carried_in``: the previous stage's workflows still running on the target when this stage
     began; ``spilled``: this stage's own, after the wait between stages (not waited for after
-    the last stage). ``poll_interval`` (study seconds): a polled completion is seen up to one
-    interval late, so every measured cycle time may be late by up to that much.
+    the last stage). ``poll_interval`` (study seconds; the generator sleeps it in real seconds, so
+    a platform played faster sees it stretched): a polled completion is seen up to one interval
+    late, so every measured cycle time may be late by up to that much.
     """
     metrics: dict[str, float] = {"carried_in": float(carried)}
     if not resolved.reference and not last:
         metrics["spilled"] = float(record.counts["spilled"])
     if resolved.target.completion.mode == "poll":
-        metrics["poll_interval"] = resolved.target.completion.poll_interval * resolved.time_scale
+        metrics["poll_interval"] = resolved.target.completion.poll_interval / resolved.time_scale
     return metrics
 
 

@@ -18,7 +18,9 @@ import pytest
 
 from evalkit.load import LoadPlan, ReferencePlatform, plan_stages, run_load_test
 from evalkit.load.reference.resources import Pool
+from evalkit.load.stages import StageTiming
 from evalkit.study import load_study
+from evalkit.study.candidates import Target
 
 STUDY = Path(__file__).parent / "studies" / "small-three-designs.yaml"
 pytestmark = pytest.mark.timeout(120)
@@ -57,6 +59,30 @@ def test_pool_serves_fifo_within_capacity_and_holds_new_visits_during_an_outage(
     assert order == [0, 1, 2, 3, 4]  # FIFO
     assert waited >= 0.1  # nothing starts during the outage
     assert busy == pytest.approx(5 * 0.05, rel=0.5)  # five 50 ms visits of busy time
+
+
+@pytest.mark.parametrize("hold", [0.001, 0.0025, 0.01])
+def test_a_saturated_pool_serves_at_its_capacity_whatever_the_timer_overshoot(hold: float) -> None:
+    """Short holds are where an emulation leaks capacity: every sleep wakes up to a millisecond
+    late (epoll rounds its timeout up), and if the next visit started only then, 2.5 ms holds
+    ran at 78% of their rate (measured before the fix: 0.386 s for 0.3 s of work). A unit is
+    handed on at the time its visit was due to end, so a saturated pool's throughput is capacity
+    / hold time, as in the simulation."""
+    visits = round(0.6 / hold)
+
+    async def scenario() -> float:
+        pool = Pool("engine", 2)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.gather(*(pool.hold(hold) for _ in range(visits)))
+        return loop.time() - started
+
+    ideal = visits * hold / 2
+    makespan = asyncio.run(scenario())
+    assert makespan >= ideal * 0.999  # never faster than the capacity allows
+    assert makespan <= ideal * 1.04 + 0.005, (
+        f"{visits} holds of {hold * 1000:g} ms on 2 units took {makespan:.3f} s, ideal {ideal:.3f} s"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +163,57 @@ def test_polling_mode_load_test_completes_workflows(tmp_path: Path) -> None:
         0.04 + 0.08 + 0.02 < metrics["cycle_time_p50"] < 1.0
     )  # the critical path's service, plus queues and the poll interval
     assert (tmp_path / "1x_stats.csv").read_text().count("poll status") >= 1
+
+
+def test_a_platform_played_faster_reports_its_poll_interval_and_resolution_in_study_seconds(tmp_path: Path) -> None:
+    """The generator sleeps the poll interval (20 ms) in real seconds; on a platform played at time
+    scale 0.5, that is 40 ms of the study's time, and so is the bias the report states."""
+    study = load_study(STUDY)
+    study = study.model_copy(update={"load": study.load.model_copy(update={"stage_duration": 2.0})})
+    stages = plan_stages(study, candidates=["Fabric"], multiples=[1])
+    with ReferencePlatform(STUDY, "Fabric", time_scale=0.5) as platform:
+        table = run_load_test(
+            LoadPlan(
+                study=study,
+                candidate="Fabric",
+                stages=stages,
+                base_url=platform.base_url,
+                out_dir=tmp_path,
+                synchronous=False,
+                speedup=2.0,
+            )
+        )
+    metrics = dict(zip(table.frame["metric"], table.frame["value"], strict=True))
+    assert metrics["poll_interval"] == pytest.approx(0.04)
+    recorded = json.loads((tmp_path / "target.json").read_text())
+    assert recorded["poll_interval"] == pytest.approx(0.04)
+    assert recorded["time_scale"] == 0.5 and recorded["speedup"] == 2.0
+    assert metrics["client_resolution"] > 0
+    # 2 s of study time at half the clock: the same arrivals in half the wall clock
+    assert metrics["started"] == pytest.approx(study.traffic.peak_rate * 2.0, rel=0.5)
+
+
+def test_only_a_reference_platform_can_be_played_faster(tmp_path: Path) -> None:
+    study = load_study(STUDY)
+    target = {"base_url": "http://127.0.0.1:9", "start": {"path": "/work"}, "completion": {"mode": "sync"}}
+    live = study.candidates[0].model_copy(update={"target": Target.model_validate(target)})
+    study = study.model_copy(update={"candidates": (live, *study.candidates[1:])})
+    plan = LoadPlan(
+        study=study,
+        candidate=live.name,
+        stages=plan_stages(study, candidates=[live.name]),
+        out_dir=tmp_path,
+        speedup=4.0,
+    )
+    with pytest.raises(ValueError, match="only a reference platform"):
+        run_load_test(plan)
+
+
+def test_stage_phases_shrink_alike_when_played_faster() -> None:
+    timing = StageTiming(warmup=2.0, window=3.0, drain=3.0).faster(4.0)
+    assert (timing.warmup, timing.window, timing.drain) == (0.5, 0.75, 0.75)
+    with pytest.raises(ValueError):
+        timing.faster(0.0)
 
 
 def _alive(pid: int) -> bool:

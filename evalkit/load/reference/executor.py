@@ -91,13 +91,15 @@ class Executor:
     async def _consume(self, run: Keyed, visit: Occupy, holds: list[float], kind: str) -> None:
         consumer = self.runtime.station(visit.pool)
         self._trace(run, kind, visit.pool, sum(holds))
-        await consumer.acquire()
+        ends = await consumer.acquire()
         try:
             for inner, seconds in zip(visit.inner, holds, strict=True):
                 self._trace(run, "hold" if kind == "occupy" else kind, inner.pool, seconds)
-                await self.runtime.hold(self.runtime.station(inner.pool), seconds)
-        finally:
-            consumer.release()
+                ends = await self.runtime.hold(self.runtime.station(inner.pool), seconds)
+        except BaseException:
+            consumer.release()  # cut short (a reset): free now
+            raise
+        consumer.release(at=ends)  # handed on when the work was due to end (evalkit.load.reference.resources)
 
     def _trace(self, run: Keyed, kind: str, pool: str, seconds: float) -> None:
         if self.trace is not None:

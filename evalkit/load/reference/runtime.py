@@ -53,8 +53,9 @@ class Runtime:
     def totals(self) -> list[tuple[str, PoolTotals]]:
         return [(name, pool.totals()) for name, pools in self._pools.items() for pool in pools]
 
-    async def hold(self, pool: Pool, study_seconds: float) -> None:
-        await pool.hold(study_seconds * self.time_scale)
+    async def hold(self, pool: Pool, study_seconds: float) -> float:
+        """Hold a unit of ``pool``; return when the visit was due to end (the loop's clock)."""
+        return await pool.hold(study_seconds * self.time_scale)
 
     async def delay(self, study_seconds: float) -> None:
         if study_seconds > 0:
