@@ -24,7 +24,7 @@ from evalkit.manifest import JsonScalar, RunSettings
 from evalkit.results import Observation, ResultTable, Source
 from evalkit.store import RunDirectory, RunIndex, create_run, open_run
 from evalkit.study import Study, load_study_with_scorecard, study_digest
-from evalkit.study.effective import QUICK_EMULATION_SPEEDUP, StudyOverrides
+from evalkit.study.effective import QUICK_EMULATION_SPEEDUP, QUICK_MIN_WALL_CYCLE, StudyOverrides
 
 if TYPE_CHECKING:  # imported lazily at run time: the load path must not load before it is needed
     from evalkit.cellcache import CellCache
@@ -33,7 +33,15 @@ if TYPE_CHECKING:  # imported lazily at run time: the load path must not load be
     from evalkit.sim import SimCell
     from evalkit.study.candidates import Candidate
 
-__all__ = ["Reporter", "RunOptions", "RunOutcome", "describe_options", "quick_load_multiples", "run_study"]
+__all__ = [
+    "Reporter",
+    "RunOptions",
+    "RunOutcome",
+    "describe_options",
+    "quick_emulation_speedup",
+    "quick_load_multiples",
+    "run_study",
+]
 
 
 class Reporter(Protocol):
@@ -161,12 +169,13 @@ def _quick_note(study: Study, options: RunOptions) -> str:
     measured = ", ".join(f"{m:g}x" for m in quick_load_multiples(study))
     together = sum(1 for candidate in study.candidates if _side_by_side(options, candidate))
     side_by_side = f", the {together} reference platforms side by side" if together > 1 else ""
-    emulated = [c.name for c in study.candidates if _emulation_speedup(options, c) != 1.0]
+    speedup = max((_emulation_speedup(options, study, c) for c in study.candidates), default=1.0)
     faster = (
-        f"; reference platforms played {QUICK_EMULATION_SPEEDUP:g}x faster than the study's clock "
-        f"({study.load.stage_duration / QUICK_EMULATION_SPEEDUP:g} s of wall clock per stage window), "
-        f"so each sleep's wake-up lateness (under a millisecond) counts {QUICK_EMULATION_SPEEDUP:g}x in their cycle times"
-        if emulated
+        f"; reference platforms played {speedup:.3g}x faster than the study's clock "
+        f"({study.load.stage_duration / speedup:.3g} s of wall clock per stage window), so the emulation's "
+        f"own overhead per workflow (HTTP, scheduling: about 1-2 ms of wall clock) counts {speedup:.3g}x "
+        "in their cycle times"
+        if speedup != 1.0
         else ""
     )
     return (
@@ -440,7 +449,7 @@ def _load_candidate(
         else:
             post(reporter.note, text)
 
-    speedup = _emulation_speedup(options, candidate)
+    speedup = _emulation_speedup(options, study, candidate)
     with _platform_for(run, candidate, ReferencePlatform, study.load.time_scale / speedup) as base_url:
         if ready is not None:
             ready()
@@ -457,9 +466,19 @@ def _load_candidate(
         run_load_test(plan, fleet, on_stage=on_stage, progress=progress, on_note=note)
 
 
-def _emulation_speedup(options: RunOptions, candidate: Candidate) -> float:
-    """A quick run plays a reference platform faster (``QUICK_EMULATION_SPEEDUP``); a live target never."""
-    return QUICK_EMULATION_SPEEDUP if options.quick and candidate.target is None else 1.0
+def quick_emulation_speedup(study: Study) -> float:
+    """How much faster a quick run plays the study's reference platforms: up to
+    ``QUICK_EMULATION_SPEEDUP``, as far as the typical cycle time keeps ``QUICK_MIN_WALL_CYCLE`` of
+    wall clock (both explained in ``evalkit.study.effective``); 1 when it is already shorter."""
+    from evalkit.analysis.validity import typical_cycle_time
+
+    wall = typical_cycle_time(study) * study.load.time_scale
+    return max(1.0, min(QUICK_EMULATION_SPEEDUP, wall / QUICK_MIN_WALL_CYCLE))
+
+
+def _emulation_speedup(options: RunOptions, study: Study, candidate: Candidate) -> float:
+    """A quick run plays a reference platform faster (``quick_emulation_speedup``); a live target never."""
+    return quick_emulation_speedup(study) if options.quick and candidate.target is None else 1.0
 
 
 @contextmanager

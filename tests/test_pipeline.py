@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from evalkit.errors import RunStoreError, StudyError
-from evalkit.pipeline import RunOptions, run_study
+from evalkit.pipeline import RunOptions, quick_emulation_speedup, run_study
 from evalkit.study import load_study
+from evalkit.study.effective import QUICK_MIN_WALL_CYCLE
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "tiny.yaml"
 pytestmark = pytest.mark.slow
@@ -90,13 +92,36 @@ def test_run_end_to_end_on_tiny_study(tmp_path: Path) -> None:
     assert outcome.run.markdown_path.exists() and outcome.run.scored_path.exists()
     log = (outcome.run.logs_dir / "run.log").read_text(encoding="utf-8")
     assert "stage simulate" in log and "stage load test" in log and "complete in" in log
-    # A quick run plays the reference platforms 4x faster, and the provenance and notes say so.
+    # A 30 ms process is too short to play faster (QUICK_MIN_WALL_CYCLE): the platforms run at the study's clock.
     targets = outcome.scored.provenance.targets
-    assert [t.kind for t in targets] == ["emulated"] * 3
-    study_scale = load_study(TINY).load.time_scale
-    assert all(t.speedup == 4.0 and t.time_scale == pytest.approx(study_scale / 4) for t in targets)
+    assert [(t.kind, t.speedup, t.time_scale) for t in targets] == [("emulated", 1.0, 1.0)] * 3
+    assert not any("faster" in note for note in outcome.scored.provenance.notes)
+
+
+def test_a_quick_run_plays_reference_platforms_faster_and_says_so(tmp_path: Path) -> None:
+    """At ``load.time_scale: 20`` the tiny process's typical 30 ms take 0.6 s of wall clock, room
+    for the quick run's full 4x: the platforms run at time scale 5, and provenance and notes say so."""
+    data = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    data["load"]["time_scale"] = 20
+    study = tmp_path / "slow.yaml"
+    study.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert quick_emulation_speedup(load_study(study)) == 4.0
+    outcome = run_study(study, RunOptions(quick=True, only="load", out=tmp_path / "runs"))
+    assert outcome.scored is not None
+    targets = outcome.scored.provenance.targets
+    assert [(t.speedup, t.time_scale) for t in targets] == [(4.0, 5.0)] * 3
     assert any("played 4x faster" in note for note in outcome.scored.provenance.notes)
+    html = outcome.scorecard_html.read_text(encoding="utf-8")
     assert "played 4× faster than the study's clock" in html
+
+
+def test_the_quick_speedup_keeps_the_typical_cycle_above_its_wall_clock_floor() -> None:
+    default = load_study(Path(__file__).resolve().parents[1] / "scenarios" / "order-fulfillment.yaml")
+    assert quick_emulation_speedup(default) == 4.0  # 790 ms typical: 198 ms of wall clock at 4x
+    tiny = load_study(TINY)
+    assert quick_emulation_speedup(tiny) == 1.0  # 30 ms: never faster
+    half_way = tiny.model_copy(update={"load": tiny.load.model_copy(update={"time_scale": 10.0})})
+    assert quick_emulation_speedup(half_way) == pytest.approx(0.3 / QUICK_MIN_WALL_CYCLE)  # 300 ms: 2x
 
 
 def test_killed_twice_then_resumed_matches_an_uninterrupted_run(tmp_path: Path) -> None:

@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from evalkit.design import design_spec
 from evalkit.load import LoadPlan, ReferencePlatform, plan_stages, run_load_test
+from evalkit.load.reference import path_clock
 from evalkit.load.reference.resources import Pool
+from evalkit.load.reference.runtime import Runtime
 from evalkit.load.stages import StageTiming
 from evalkit.study import load_study
 from evalkit.study.candidates import Target
@@ -83,6 +86,28 @@ def test_a_saturated_pool_serves_at_its_capacity_whatever_the_timer_overshoot(ho
     assert makespan <= ideal * 1.04 + 0.005, (
         f"{visits} holds of {hold * 1000:g} ms on 2 units took {makespan:.3f} s, ideal {ideal:.3f} s"
     )
+
+
+def test_a_workflow_path_ends_at_most_one_wake_up_late_however_many_visits_it_makes() -> None:
+    """Each sleep wakes up to a millisecond late; a path of 150 holds and 150 delays of 1 ms would
+    end about 150 ms late if each visit started when the last sleeper woke. Visits aim at deadlines
+    from the path's due time (evalkit.load.reference.path_clock), so the lateness is made up."""
+    study = load_study(STUDY)
+    candidate = study.candidate("Engine")
+
+    async def scenario() -> float:
+        runtime = Runtime(design_spec(study, candidate), time_scale=1.0)
+        pool = Pool("system:x", 1)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        path_clock.begin(started)
+        for _ in range(150):
+            await pool.hold(0.001)
+            await runtime.delay(0.001)
+        return loop.time() - started
+
+    elapsed = asyncio.run(scenario())
+    assert 0.3 <= elapsed <= 0.3 * 1.04 + 0.005, f"300 visits of 1 ms took {elapsed:.3f} s"
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from evalkit import sim
+from evalkit.analysis.validity import typical_cycle_time
 from evalkit.load import LoadPlan, ReferencePlatform, plan_stages, run_load_test
 from evalkit.study import load_study
-from evalkit.study.effective import QUICK_EMULATION_SPEEDUP
+from evalkit.study.effective import QUICK_MIN_WALL_CYCLE
 
 STUDY = Path(__file__).parent / "studies" / "small-three-designs.yaml"
 
@@ -32,28 +33,17 @@ def simulated() -> dict[tuple[str, float], float]:
     return {key: float(value) for key, value in p95.items()}
 
 
-@pytest.mark.parametrize("speedup", [1.0, QUICK_EMULATION_SPEEDUP])
 @pytest.mark.parametrize("candidate", ["Engine", "Mesh", "Fabric"])
-def test_measured_p95_is_within_20_percent_of_simulated(
-    candidate: str,
-    speedup: float,
-    simulated,  # type: ignore[no-untyped-def]
-    tmp_path: Path,
-) -> None:
-    """Also when the platform is played as fast as a quick run plays it: its 2-5 ms holds are then
-    0.5-1.25 ms sleeps, where a wake-up's lateness is as long as the hold itself."""
+def test_measured_p95_is_within_20_percent_of_simulated(candidate: str, simulated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """This study's typical cycle time is 140 ms of wall clock, below the least a quick run ever
+    plays a sped-up platform at (``QUICK_MIN_WALL_CYCLE``): the emulation's own overhead weighs at
+    least as much here as on any sped-up reference platform, and it must still agree."""
     study = load_study(STUDY)
+    assert typical_cycle_time(study) * study.load.time_scale <= QUICK_MIN_WALL_CYCLE
     stages = plan_stages(study, candidates=[candidate])
-    with ReferencePlatform(STUDY, candidate, time_scale=study.load.time_scale / speedup) as platform:
+    with ReferencePlatform(STUDY, candidate) as platform:
         table = run_load_test(
-            LoadPlan(
-                study=study,
-                candidate=candidate,
-                stages=stages,
-                base_url=platform.base_url,
-                out_dir=tmp_path,
-                speedup=speedup,
-            )
+            LoadPlan(study=study, candidate=candidate, stages=stages, base_url=platform.base_url, out_dir=tmp_path)
         )
     for stage in stages:
         rows = table.select(multiple=stage.multiple)

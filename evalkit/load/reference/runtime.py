@@ -15,6 +15,7 @@ import asyncio
 from collections import Counter
 
 from evalkit.design import DesignSpec
+from evalkit.load.reference import path_clock
 from evalkit.load.reference.resources import Pool, PoolTotals
 
 __all__ = ["Runtime"]
@@ -58,5 +59,9 @@ class Runtime:
         return await pool.hold(study_seconds * self.time_scale)
 
     async def delay(self, study_seconds: float) -> None:
+        """Wait ``study_seconds`` from when the workflow's path was due (evalkit.load.reference.path_clock)."""
         if study_seconds > 0:
-            await asyncio.sleep(study_seconds * self.time_scale)
+            now = asyncio.get_running_loop().time()
+            ends = path_clock.due(now) + study_seconds * self.time_scale
+            await asyncio.sleep(max(0.0, ends - now))
+            path_clock.reached(ends)

@@ -22,6 +22,7 @@ from typing import Literal
 from evalkit.design import START, Dealt, DesignSpec, DrawSource, Visit
 from evalkit.design.routing import RUN, SKIP, WAIT, Routing, Tokens, edges_after, rework_again, skip_edges
 from evalkit.design.rules import Attempt, Backoff, Manual, Outcome, Raised, handle_exception, raised
+from evalkit.load.reference import path_clock
 from evalkit.load.reference.executor import Executor, WorkflowEndedError
 from evalkit.load.reference.runtime import Runtime
 
@@ -60,6 +61,7 @@ class WorkflowRun:
         return self.executor.refuses(self, self.spec.start)
 
     async def execute(self) -> Literal["completed", "failed", "lost"]:
+        path_clock.begin(asyncio.get_running_loop().time())  # its visits aim at deadlines from now on
         try:
             await self.executor.run(self, self.spec.start)
             await (self._walk() if self.routing is None else self._walk_routed())
